@@ -1,0 +1,295 @@
+"""The only code that writes cases. Every change of state leaves an event row behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.models import User
+from aftersales.cases import workflows
+from aftersales.cases.models import (
+    CLOSED_STATUSES,
+    Case,
+    CaseAttachment,
+    CaseEvent,
+    CaseLine,
+    CaseNote,
+    Priority,
+)
+from aftersales.core.errors import ConcurrentChange, DomainError, PermissionDeniedError
+from aftersales.orders.models import Order, OrderLine
+
+MSG_CONCURRENT = _("该售后单刚被其他人修改过，请刷新后再操作。")
+MSG_ROLE = _("您的角色不能执行“%(action)s”。")
+MSG_LINE_NOT_IN_ORDER = _("商品行不属于该订单。")
+MSG_QTY_TOO_MANY = _("数量 %(qty)s 超过购买数量 %(bought)s。")
+MSG_NO_LINES = _("请至少选择一个商品行。")
+MSG_NOTE_EMPTY = _("备注不能为空。")
+MSG_FILE_TYPE = _("只能上传 JPEG、PNG、WebP 或 GIF 图片。")
+MSG_FILE_SIZE = _("图片不能超过 %(mb)s MB。")
+
+# The first bytes of the image types a buyer's phone sends; the browser's claim is not trusted.
+_IMAGE_SIGNATURES = {
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
+
+
+def _snapshot(case: Case, fields: Iterable[str]) -> dict[str, Any]:
+    out = {}
+    for f in fields:
+        value = getattr(case, f"{f}_id" if f == "assignee" else f)
+        out[f] = value.isoformat() if isinstance(value, dt.datetime) else value
+    return out
+
+
+def event_append(
+    *,
+    case: Case,
+    actor: User | None,
+    action: str,
+    now: dt.datetime,
+    from_status: str = "",
+    to_status: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    comment: str = "",
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        before=before or {},
+        after=after or {},
+        comment=comment,
+        created_at=now,
+    )
+
+
+def check_role(*, actor: User, action: str) -> None:
+    if not actor.has_role(*workflows.roles_for(action)):
+        raise PermissionDeniedError(MSG_ROLE % {"action": workflows.action_label(action)})
+
+
+@transaction.atomic
+def case_create(
+    *,
+    order: Order,
+    kind: str,
+    lines: list[tuple[OrderLine, int]],
+    actor: User | None,
+    now: dt.datetime,
+    reason: str = "",
+    buyer_claim: str = "",
+    priority: int = Priority.NORMAL,
+    due_at: dt.datetime | None = None,
+    due_rule: str = "",
+    assignee: User | None = None,
+) -> Case:
+    if not lines:
+        raise DomainError(MSG_NO_LINES, field="lines", code="lines_required")
+    for line, qty in lines:
+        if line.order_id != order.pk:
+            raise DomainError(MSG_LINE_NOT_IN_ORDER, field="lines", code="line_not_in_order")
+        if qty > line.quantity:
+            raise DomainError(
+                MSG_QTY_TOO_MANY % {"qty": qty, "bought": line.quantity},
+                field="lines",
+                code="quantity_too_large",
+            )
+    case = Case.objects.create(
+        number=uuid.uuid4().hex[:24],
+        shop_id=order.shop_id,
+        order=order,
+        kind=kind,
+        status=workflows.INITIAL_STATUS,
+        reason=reason,
+        buyer_claim=buyer_claim,
+        priority=priority,
+        due_at=due_at,
+        due_rule=due_rule,
+        assignee=assignee,
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+    )
+    # The number reads as a date and a serial, and is unique because the serial is the key.
+    case.number = f"AS{timezone.localtime(now):%y%m%d}{case.pk:07d}"
+    case.save(update_fields=["number"])
+    CaseLine.objects.bulk_create(
+        [CaseLine(case=case, order_line=line, quantity=qty) for line, qty in lines]
+    )
+    event_append(
+        case=case,
+        actor=actor,
+        action="create",
+        now=now,
+        to_status=case.status,
+        after={"kind": kind, "reason": reason, "lines": [[ln.pk, q] for ln, q in lines]},
+    )
+    return case
+
+
+def case_lock(*, case_id: int, expected_version: int | None) -> Case:
+    """Lock the case row for this transaction and make sure nobody moved it since the actor
+    looked at it. ``select_for_update`` is a no-op on SQLite, where the IMMEDIATE transaction
+    already serialises writers, and the version check does the rest."""
+    case = Case.objects.select_for_update().get(pk=case_id)
+    if expected_version is not None and case.version != expected_version:
+        raise ConcurrentChange(MSG_CONCURRENT)
+    return case
+
+
+def case_move(
+    *,
+    case: Case,
+    actor: User | None,
+    action: str,
+    to_status: str,
+    now: dt.datetime,
+    changes: dict[str, Any] | None = None,
+    detail: dict[str, Any] | None = None,
+    comment: str = "",
+    check_roles: bool = True,
+) -> Case:
+    """Move a locked case: guard, compare-and-set write, event. Must run inside the
+    transaction that locked it (``case_lock``)."""
+    if actor is not None and check_roles:
+        check_role(actor=actor, action=action)
+    workflows.check_move(case.kind, case.status, action, to_status)
+    changes = dict(changes or {})
+    from_status = case.status
+    changes["status"] = to_status
+    changes["is_open"] = to_status not in CLOSED_STATUSES
+    if not changes["is_open"] and case.closed_at is None:
+        changes["closed_at"] = now
+    before = _snapshot(case, changes.keys())
+    updated = Case.objects.filter(pk=case.pk, version=case.version).update(
+        **changes, updated_at=now, version=F("version") + 1
+    )
+    if updated != 1:
+        raise ConcurrentChange(MSG_CONCURRENT)
+    for field, value in changes.items():
+        setattr(case, field, value)
+    case.updated_at = now
+    case.version += 1
+    after = _snapshot(case, changes.keys())
+    if detail:
+        after.update(detail)
+    event_append(
+        case=case,
+        actor=actor,
+        action=action,
+        now=now,
+        from_status=from_status,
+        to_status=to_status,
+        before=before,
+        after=after,
+        comment=comment,
+    )
+    return case
+
+
+@transaction.atomic
+def case_update(
+    *,
+    case_id: int,
+    actor: User,
+    now: dt.datetime,
+    expected_version: int | None = None,
+    assignee: User | None | object = ...,
+    priority: int | None = None,
+) -> Case:
+    """Change who works a case or how urgent it is; the status stays."""
+    case = case_lock(case_id=case_id, expected_version=expected_version)
+    changes: dict[str, Any] = {}
+    if assignee is not ...:
+        changes["assignee"] = assignee
+    if priority is not None:
+        changes["priority"] = Priority(priority)
+    if not changes:
+        return case
+    before = _snapshot(case, changes.keys())
+    Case.objects.filter(pk=case.pk).update(
+        **changes, updated_at=now, version=F("version") + 1
+    )
+    for field, value in changes.items():
+        setattr(case, field, value)
+    case.version += 1
+    event_append(
+        case=case,
+        actor=actor,
+        action="update",
+        now=now,
+        before=before,
+        after=_snapshot(case, changes.keys()),
+    )
+    return case
+
+
+@transaction.atomic
+def note_add(*, case: Case, author: User, body: str, now: dt.datetime) -> CaseNote:
+    body = body.strip()
+    if not body:
+        raise DomainError(MSG_NOTE_EMPTY, field="body", code="required")
+    note = CaseNote.objects.create(case=case, author=author, body=body, created_at=now)
+    event_append(case=case, actor=author, action="note", now=now, comment=body[:500])
+    return note
+
+
+def _sniff_image(head: bytes) -> str | None:
+    for signature, content_type in _IMAGE_SIGNATURES.items():
+        if head.startswith(signature):
+            return content_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+@transaction.atomic
+def attachment_add(
+    *, case: Case, uploaded_by: User, upload: UploadedFile, now: dt.datetime
+) -> CaseAttachment:
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size is None or upload.size > limit:
+        raise DomainError(
+            MSG_FILE_SIZE % {"mb": limit // (1024 * 1024)}, field="file", code="file_too_large"
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    content_type = _sniff_image(head)
+    if content_type is None:
+        raise DomainError(MSG_FILE_TYPE, field="file", code="file_type")
+    extension = content_type.split("/")[1].replace("jpeg", "jpg")
+    attachment = CaseAttachment(
+        case=case,
+        uploaded_by=uploaded_by,
+        original_name=(upload.name or "photo")[:255],
+        content_type=content_type,
+        size=upload.size,
+        created_at=now,
+    )
+    attachment.file.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
+    attachment.save()
+    event_append(
+        case=case,
+        actor=uploaded_by,
+        action="attach",
+        now=now,
+        after={"attachment": attachment.pk, "name": attachment.original_name},
+    )
+    return attachment

@@ -1,0 +1,42 @@
+"""Domain errors: a code for machines, a field where one is to blame, a message for people."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+
+
+class DomainError(Exception):
+    """A business rule refused an action. Nothing was written."""
+
+    code = "domain_error"
+    status = 400
+
+    def __init__(self, message: str | Promise, *, code: str | None = None, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        if code:
+            self.code = code
+        self.field = field
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "field": self.field, "message": str(self.message)}
+
+
+class TransitionNotAllowed(DomainError):
+    code = "transition_not_allowed"
+    status = 409
+
+
+class ConcurrentChange(DomainError):
+    code = "concurrent_change"
+    status = 409
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+
+
+class PermissionDeniedError(DomainError):
+    code = "permission_denied"
+    status = 403

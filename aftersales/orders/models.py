@@ -1,0 +1,186 @@
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "default": Decimal("0.00")}
+
+
+class SevenDayExclusion(models.TextChoices):
+    """Why a line does not support the seven-day no-reason return."""
+
+    CUSTOM_MADE = "custom_made", _("定制商品")
+    PERISHABLE = "perishable", _("鲜活易腐商品")
+    DIGITAL_UNSEALED = "digital_unsealed", _("在线下载或已拆封的数字化商品")
+    PERIODICAL = "periodical", _("报纸、期刊")
+    SHOP_MARKED = "shop_marked", _("店铺在售时标注不支持")
+
+
+class Product(models.Model):
+    """The shop's catalogue entry for a merchant code; its after-sales terms are copied onto
+    each order line when the order comes in, so a later change never rewrites a past sale."""
+
+    shop = models.ForeignKey("accounts.Shop", on_delete=models.CASCADE, related_name="products")
+    sku_code = models.CharField(_("商家编码"), max_length=64)
+    title = models.CharField(_("标题"), max_length=255)
+    seven_day_eligible = models.BooleanField(_("支持七天无理由"), default=True)
+    seven_day_exclusion = models.CharField(
+        _("不支持原因"), max_length=32, choices=SevenDayExclusion.choices, blank=True
+    )
+    seven_day_exclusion_note = models.CharField(_("不支持说明"), max_length=255, blank=True)
+    warranty_months = models.PositiveSmallIntegerField(_("保修月数"), default=0)
+    service_scope = models.CharField(_("服务范围"), max_length=255, blank=True)
+    stock = models.IntegerField(_("库存"), default=0)
+
+    class Meta:
+        verbose_name = _("商品")
+        verbose_name_plural = _("商品")
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "sku_code"], name="product_unique_sku_per_shop"),
+            models.CheckConstraint(
+                condition=Q(seven_day_eligible=True, seven_day_exclusion="")
+                | Q(seven_day_eligible=False) & ~Q(seven_day_exclusion=""),
+                name="product_exclusion_reason_iff_ineligible",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_code} {self.title}"
+
+
+class OrderStatus(models.TextChoices):
+    WAIT_BUYER_PAY = "wait_buyer_pay", _("等待买家付款")
+    WAIT_SELLER_SEND = "wait_seller_send", _("买家已付款，等待卖家发货")
+    WAIT_BUYER_CONFIRM = "wait_buyer_confirm", _("卖家已发货，等待买家确认")
+    SUCCESS = "success", _("交易成功")
+    CLOSED = "closed", _("交易关闭")
+
+
+class Order(models.Model):
+    shop = models.ForeignKey("accounts.Shop", on_delete=models.PROTECT, related_name="orders")
+    order_no = models.CharField(_("订单编号"), max_length=32)
+    buyer_nick = models.CharField(_("买家会员名"), max_length=64, db_index=True)
+    receiver_name = models.CharField(_("收货人姓名"), max_length=64, blank=True)
+    receiver_phone = models.CharField(_("联系手机"), max_length=32, blank=True)
+    province = models.CharField(_("省"), max_length=32, blank=True)
+    city = models.CharField(_("市"), max_length=32, blank=True)
+    district = models.CharField(_("区县"), max_length=32, blank=True)
+    street = models.CharField(_("详细地址"), max_length=255, blank=True)
+    postal_code = models.CharField(_("邮编"), max_length=10, blank=True)
+    status = models.CharField(_("订单状态"), max_length=24, choices=OrderStatus.choices)
+    goods_total = models.DecimalField(_("应付货款"), **MONEY)
+    freight_paid = models.DecimalField(_("邮费"), **MONEY)
+    amount_paid = models.DecimalField(_("实付金额"), **MONEY)
+    buyer_message = models.CharField(_("买家留言"), max_length=500, blank=True)
+    seller_note = models.CharField(_("订单备注"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+    paid_at = models.DateTimeField(_("付款时间"), null=True, blank=True)
+    success_at = models.DateTimeField(_("确认收货时间"), null=True, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("订单")
+        verbose_name_plural = _("订单")
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "order_no"], name="order_unique_no_per_shop"),
+        ]
+        indexes = [models.Index(fields=["order_no"], name="order_no_idx")]
+
+    def __str__(self) -> str:
+        return self.order_no
+
+    @property
+    def free_shipping(self) -> bool:
+        return self.freight_paid == 0
+
+    @property
+    def address(self) -> str:
+        return " ".join(p for p in (self.province, self.city, self.district, self.street) if p)
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveSmallIntegerField(_("行号"))
+    title = models.CharField(_("标题"), max_length=255)
+    sku_code = models.CharField(_("商家编码"), max_length=64, blank=True)
+    sku_properties = models.CharField(_("商品属性"), max_length=255, blank=True)
+    unit_price = models.DecimalField(_("单价"), **MONEY)
+    quantity = models.PositiveIntegerField(_("数量"))
+    amount_paid = models.DecimalField(_("实付金额"), **MONEY)
+    seven_day_eligible = models.BooleanField(_("支持七天无理由"), default=True)
+    seven_day_exclusion = models.CharField(
+        _("不支持原因"), max_length=32, choices=SevenDayExclusion.choices, blank=True
+    )
+    seven_day_exclusion_note = models.CharField(_("不支持说明"), max_length=255, blank=True)
+    warranty_months = models.PositiveSmallIntegerField(_("保修月数"), default=0)
+
+    class Meta:
+        verbose_name = _("订单明细")
+        verbose_name_plural = _("订单明细")
+        ordering = ["order_id", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_no"], name="orderline_unique_no"),
+            models.CheckConstraint(
+                condition=Q(amount_paid__gte=0), name="orderline_amount_paid_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(seven_day_eligible=True, seven_day_exclusion="")
+                | Q(seven_day_eligible=False) & ~Q(seven_day_exclusion=""),
+                name="orderline_exclusion_reason_iff_ineligible",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}#{self.line_no} {self.title}"
+
+
+class ShipmentDirection(models.TextChoices):
+    OUTBOUND = "outbound", _("发货")
+    RETURN = "return", _("退回")
+    RESHIP = "reship", _("补寄")
+    REPLACEMENT = "replacement", _("换货发出")
+
+
+class SignPrecision(models.TextChoices):
+    """How much of the sign-in is known. Stored, never guessed."""
+
+    NONE = "none", _("未签收")
+    EXACT = "exact", _("精确到时间")
+    DATE = "date", _("仅知日期")
+
+
+class Shipment(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="shipments"
+    )
+    direction = models.CharField(_("方向"), max_length=16, choices=ShipmentDirection.choices)
+    carrier = models.ForeignKey(
+        "logistics.Carrier", verbose_name=_("快递公司"), null=True, on_delete=models.PROTECT
+    )
+    waybill_no = models.CharField(_("运单号"), max_length=40, blank=True)
+    shipped_at = models.DateTimeField(_("发出时间"), null=True, blank=True)
+    sign_precision = models.CharField(
+        _("签收精度"), max_length=8, choices=SignPrecision.choices, default=SignPrecision.NONE
+    )
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    signed_on = models.DateField(_("签收日期"), null=True, blank=True)
+    freight = models.DecimalField(_("运费"), **MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("物流单")
+        verbose_name_plural = _("物流单")
+        indexes = [models.Index(fields=["waybill_no"], name="shipment_waybill_idx")]
+        constraints = [
+            models.CheckConstraint(
+                name="shipment_sign_matches_precision",
+                condition=Q(sign_precision="none", signed_at__isnull=True, signed_on__isnull=True)
+                | Q(sign_precision="exact", signed_at__isnull=False, signed_on__isnull=True)
+                | Q(sign_precision="date", signed_at__isnull=True, signed_on__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.waybill_no}"

@@ -1,0 +1,124 @@
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.orders.models import MONEY
+
+
+class FaultParty(models.TextChoices):
+    SELLER = "seller", _("卖家")
+    BUYER = "buyer", _("买家")
+    CARRIER = "carrier", _("快递")
+
+
+class Remedy(models.TextChoices):
+    REFUND = "refund", _("退款")
+    RESHIP = "reship", _("补寄")
+    CASH = "cash", _("现金补偿")
+    GOODS = "goods", _("赠送商品")
+
+
+class ReturnDetail(models.Model):
+    """What the cases of §1 need beyond the case core."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="returns")
+    fault_party = models.CharField(_("责任方"), max_length=16, choices=FaultParty.choices)
+    requested_amount = models.DecimalField(_("申请金额"), **MONEY)
+    remedy = models.CharField(_("补偿方式"), max_length=16, choices=Remedy.choices, blank=True)
+    compensation_amount = models.DecimalField(_("补偿金额"), **MONEY)
+    compensation_goods = models.CharField(_("补偿商品"), max_length=255, blank=True)
+    return_address = models.CharField(_("退货地址"), max_length=255, blank=True)
+    refuse_reason = models.CharField(_("拒绝原因"), max_length=255, blank=True)
+    goods_intact = models.BooleanField(_("商品完好"), null=True, blank=True)
+    inspection_note = models.CharField(_("验货说明"), max_length=255, blank=True)
+    freight_insurance = models.BooleanField(_("运费险"), default=False)
+    refused_at = models.DateTimeField(_("拒收时间"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    carried_out_at = models.DateTimeField(_("执行时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("退换货信息")
+        verbose_name_plural = _("退换货信息")
+
+
+class FreightLeg(models.TextChoices):
+    OUTBOUND = "outbound", _("发货运费")
+    RETURN = "return", _("退回运费")
+    RESHIP = "reship", _("补寄/换货运费")
+
+
+class Bearer(models.TextChoices):
+    SELLER = "seller", _("卖家承担")
+    BUYER = "buyer", _("买家承担")
+    INSURANCE = "insurance", _("运费险承担")
+
+
+class FreightCharge(models.Model):
+    """Who bears each leg's freight on a case, and how much."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="freight")
+    leg = models.CharField(_("运费段"), max_length=16, choices=FreightLeg.choices)
+    bearer = models.CharField(_("承担方"), max_length=16, choices=Bearer.choices)
+    amount = models.DecimalField(_("金额"), **MONEY)
+
+    class Meta:
+        verbose_name = _("运费承担")
+        verbose_name_plural = _("运费承担")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "leg"], name="freight_unique_leg"),
+        ]
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", _("退款中")
+    SUCCEEDED = "succeeded", _("退款成功")
+    FAILED = "failed", _("退款失败")
+
+
+# The statuses that hold money against a line's cap; a failed refund holds nothing.
+HOLDING_STATUSES = (RefundStatus.PENDING, RefundStatus.SUCCEEDED)
+
+
+class Refund(models.Model):
+    """One entry of the refund ledger of an order line."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shop = models.ForeignKey("accounts.Shop", on_delete=models.PROTECT, related_name="+")
+    order_line = models.ForeignKey(
+        "orders.OrderLine", on_delete=models.PROTECT, related_name="refunds"
+    )
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    amount = models.DecimalField(_("退款金额"), **MONEY)
+    freight_amount = models.DecimalField(_("退运费"), **MONEY)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=RefundStatus.choices, default=RefundStatus.PENDING
+    )
+    idempotency_key = models.CharField(_("幂等键"), max_length=64)
+    request_fingerprint = models.CharField(max_length=64)
+    failure_reason = models.CharField(_("失败原因"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"))
+    settled_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("退款")
+        verbose_name_plural = _("退款")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "idempotency_key"], name="refund_unique_idempotency_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=Decimal("0.00"), freight_amount__gte=Decimal("0.00"))
+                & (Q(amount__gt=Decimal("0.00")) | Q(freight_amount__gt=Decimal("0.00"))),
+                name="refund_positive",
+            ),
+        ]
+        indexes = [models.Index(fields=["order_line", "status"], name="refund_line_status_idx")]

@@ -1,0 +1,41 @@
+"""Personas: an agent, a supervisor, a warehouse clerk of shop A, and an outsider of shop B
+who must see nothing of shop A."""
+
+import pytest
+
+from tests.factories import ShopFactory, UserFactory
+
+
+@pytest.fixture
+def shop(db):
+    return ShopFactory(name="袜子旗舰店")
+
+
+@pytest.fixture
+def other_shop(db):
+    return ShopFactory(name="别家小店")
+
+
+@pytest.fixture
+def agent(shop):
+    return UserFactory(username="agent", roles=["agent"], shops=[shop])
+
+
+@pytest.fixture
+def agent2(shop):
+    return UserFactory(username="agent2", roles=["agent"], shops=[shop])
+
+
+@pytest.fixture
+def supervisor(shop):
+    return UserFactory(username="supervisor", roles=["supervisor"], shops=[shop])
+
+
+@pytest.fixture
+def warehouse(shop):
+    return UserFactory(username="warehouse", roles=["warehouse"], shops=[shop])
+
+
+@pytest.fixture
+def outsider(other_shop):
+    return UserFactory(username="outsider", roles=["agent", "supervisor"], shops=[other_shop])
