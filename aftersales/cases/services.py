@@ -223,9 +223,7 @@ def case_update(
     if not changes:
         return case
     before = _snapshot(case, changes.keys())
-    Case.objects.filter(pk=case.pk).update(
-        **changes, updated_at=now, version=F("version") + 1
-    )
+    Case.objects.filter(pk=case.pk).update(**changes, updated_at=now, version=F("version") + 1)
     for field, value in changes.items():
         setattr(case, field, value)
     case.version += 1

@@ -8,11 +8,11 @@ Later areas add their kinds to FLOWS from their own apps.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from aftersales.accounts.models import Role
 from aftersales.cases.models import CaseKind
 from aftersales.cases.models import CaseStatus as S
-from django.utils.translation import gettext_lazy as _
-
 from aftersales.core.errors import TransitionNotAllowed
 
 Flow = dict[str, dict[str, frozenset[str]]]

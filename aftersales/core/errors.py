@@ -11,7 +11,9 @@ class DomainError(Exception):
     code = "domain_error"
     status = 400
 
-    def __init__(self, message: str | Promise, *, code: str | None = None, field: str | None = None):
+    def __init__(
+        self, message: str | Promise, *, code: str | None = None, field: str | None = None
+    ):
         super().__init__(str(message))
         self.message = message
         if code:

@@ -37,7 +37,9 @@ class Product(models.Model):
         verbose_name = _("商品")
         verbose_name_plural = _("商品")
         constraints = [
-            models.UniqueConstraint(fields=["shop", "sku_code"], name="product_unique_sku_per_shop"),
+            models.UniqueConstraint(
+                fields=["shop", "sku_code"], name="product_unique_sku_per_shop"
+            ),
             models.CheckConstraint(
                 condition=Q(seven_day_eligible=True, seven_day_exclusion="")
                 | Q(seven_day_eligible=False) & ~Q(seven_day_exclusion=""),

@@ -1,0 +1,175 @@
+"""The refund ledger.
+
+Per order line, pending plus succeeded refunds never exceed what was paid for it; per order,
+freight refunds never exceed the freight paid. Rows are locked order-first, then line, so two
+requests on one line queue instead of both reading the same balance (a no-op on SQLite, whose
+IMMEDIATE transactions already serialise writers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.models import User
+from aftersales.core.errors import ConcurrentChange, DomainError
+from aftersales.core.money import ZERO, to_money
+from aftersales.orders.models import Order, OrderLine
+from aftersales.returns.models import HOLDING_STATUSES, Refund, RefundStatus
+
+__all__ = [
+    "MSG_AMOUNT_NOT_POSITIVE",
+    "MSG_FREIGHT_CAP",
+    "MSG_IDEMPOTENCY_REUSED",
+    "MSG_LINE_CAP",
+    "MSG_REFUND_SETTLED",
+    "refund_request",
+    "refund_settle",
+]
+
+MSG_LINE_CAP = _(
+    "退款金额超出该商品可退金额：已付 %(paid)s 元，已占用 %(held)s 元，最多还可退 %(left)s 元。"
+)
+MSG_FREIGHT_CAP = _("退运费超出该订单实付运费：实付 %(paid)s 元，最多还可退 %(left)s 元。")
+MSG_IDEMPOTENCY_REUSED = _("幂等键已用于另一笔不同内容的退款。")
+MSG_AMOUNT_NOT_POSITIVE = _("退款金额必须大于 0，且不能为负数。")
+MSG_REFUND_SETTLED = _("该退款已是“%(status)s”，不能再改为“%(target)s”。")
+
+
+def _fingerprint(*, line_id: int, amount: Decimal, freight: Decimal, case_id: int | None) -> str:
+    raw = f"{line_id}|{amount}|{freight}|{case_id or ''}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _existing(shop_id: int, key: str, fingerprint: str) -> Refund | None:
+    refund = Refund.objects.filter(shop_id=shop_id, idempotency_key=key).first()
+    if refund is not None and refund.request_fingerprint != fingerprint:
+        raise DomainError(
+            MSG_IDEMPOTENCY_REUSED, field="idempotency_key", code="idempotency_reused"
+        )
+    return refund
+
+
+def line_held(line_id: int) -> Decimal:
+    return (
+        Refund.objects.filter(order_line_id=line_id, status__in=HOLDING_STATUSES).aggregate(
+            s=Sum("amount")
+        )["s"]
+        or ZERO
+    )
+
+
+def order_freight_held(order_id: int) -> Decimal:
+    return (
+        Refund.objects.filter(order_line__order_id=order_id, status__in=HOLDING_STATUSES).aggregate(
+            s=Sum("freight_amount")
+        )["s"]
+        or ZERO
+    )
+
+
+def refund_request(
+    *,
+    order_line: OrderLine,
+    amount: Decimal,
+    idempotency_key: str,
+    actor: User | None,
+    now: dt.datetime,
+    freight_amount: Decimal = ZERO,
+    case_id: int | None = None,
+) -> tuple[Refund, bool]:
+    """Record a refund as pending. Returns (refund, created). The same key with the same
+    content returns the first refund and moves no money again."""
+    amount = to_money(amount)
+    freight_amount = to_money(freight_amount)
+    if amount < 0 or freight_amount < 0 or (amount == 0 and freight_amount == 0):
+        raise DomainError(MSG_AMOUNT_NOT_POSITIVE, field="amount", code="amount_not_positive")
+    shop_id = order_line.order.shop_id
+    fingerprint = _fingerprint(
+        line_id=order_line.pk, amount=amount, freight=freight_amount, case_id=case_id
+    )
+    with transaction.atomic():
+        found = _existing(shop_id, idempotency_key, fingerprint)
+        if found is not None:
+            return found, False
+        order = Order.objects.select_for_update().get(pk=order_line.order_id)
+        line = OrderLine.objects.select_for_update().get(pk=order_line.pk)
+        # Someone with the same key may have committed while we waited for the lock.
+        found = _existing(shop_id, idempotency_key, fingerprint)
+        if found is not None:
+            return found, False
+        held = line_held(line.pk)
+        if held + amount > line.amount_paid:
+            left = max(line.amount_paid - held, ZERO)
+            raise DomainError(
+                MSG_LINE_CAP % {"paid": line.amount_paid, "held": held, "left": left},
+                field="amount",
+                code="refund_exceeds_paid",
+            )
+        if freight_amount:
+            freight_held = order_freight_held(order.pk)
+            if freight_held + freight_amount > order.freight_paid:
+                left = max(order.freight_paid - freight_held, ZERO)
+                raise DomainError(
+                    MSG_FREIGHT_CAP % {"paid": order.freight_paid, "left": left},
+                    field="freight_amount",
+                    code="freight_exceeds_paid",
+                )
+        try:
+            with transaction.atomic():
+                refund = Refund.objects.create(
+                    shop_id=shop_id,
+                    order_line=line,
+                    case_id=case_id,
+                    amount=amount,
+                    freight_amount=freight_amount,
+                    idempotency_key=idempotency_key,
+                    request_fingerprint=fingerprint,
+                    created_by=actor,
+                    created_at=now,
+                )
+        except IntegrityError:
+            # The same key on another line of the shop won the race for the unique index.
+            found = _existing(shop_id, idempotency_key, fingerprint)
+            if found is None:
+                raise
+            return found, False
+    return refund, True
+
+
+def refund_settle(
+    *, refund_id, succeeded: bool, now: dt.datetime, failure_reason: str = ""
+) -> tuple[Refund, bool]:
+    """Mark a pending refund succeeded or failed, once. Returns (refund, changed).
+
+    Settling it again the same way changes nothing; the opposite way is refused. When the
+    last pending refund of a case settles, the case moves on (see flows.case_refunds_settled).
+    """
+    target = RefundStatus.SUCCEEDED if succeeded else RefundStatus.FAILED
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if refund.status == target:
+            return refund, False
+        if refund.status != RefundStatus.PENDING:
+            raise DomainError(
+                MSG_REFUND_SETTLED
+                % {"status": RefundStatus(refund.status).label, "target": target.label},
+                field="status",
+                code="refund_already_settled",
+            )
+        updated = Refund.objects.filter(pk=refund.pk, status=RefundStatus.PENDING).update(
+            status=target, settled_at=now, failure_reason=failure_reason[:255]
+        )
+        if updated != 1:
+            raise ConcurrentChange(_("该退款刚被其他人处理过。"))
+        refund.refresh_from_db()
+        if refund.case_id is not None:
+            from aftersales.returns.services.flows import case_refunds_settled
+
+            case_refunds_settled(case_id=refund.case_id, now=now)
+    return refund, True
