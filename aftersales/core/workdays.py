@@ -27,7 +27,16 @@ def year_confirmed(year: int) -> bool:
     return year in _KNOWN_YEARS
 
 
+def _require_date(day: dt.date) -> None:
+    # A datetime is a date to Python, but it never equals the date keys of the overrides, so
+    # they would be skipped in silence; and which date it is depends on its time zone. The
+    # caller converts to Asia/Shanghai and passes ``.date()``.
+    if isinstance(day, dt.datetime):
+        raise TypeError("pass a date in Asia/Shanghai, not a datetime")
+
+
 def is_workday(day: dt.date, overrides: Mapping[dt.date, bool]) -> bool:
+    _require_date(day)
     if day in overrides:
         return overrides[day]
     if year_confirmed(day.year):
@@ -37,6 +46,7 @@ def is_workday(day: dt.date, overrides: Mapping[dt.date, bool]) -> bool:
 
 def add_workdays(start: dt.date, days: int, overrides: Mapping[dt.date, bool]) -> dt.date:
     """The date ``days`` working days after ``start`` (``start`` itself not counted)."""
+    _require_date(start)
     if days < 0:
         raise ValueError("days must not be negative")
     current = start
