@@ -47,6 +47,9 @@ class SignIn:
             raise ValueError("a sign-in is either exact or date-only, not both")
         if self.at is not None:
             _require_aware(self.at, "sign-in time")
+        if isinstance(self.on, dt.datetime):
+            # A datetime's date depends on its zone; a date-only sign-in is a Shanghai date.
+            raise TypeError("a date-only sign-in takes a date, not a datetime")
 
 
 def no_reason_window(sign_in: SignIn) -> tuple[dt.datetime, dt.datetime] | None:
@@ -90,11 +93,24 @@ def no_reason_return_decision(
 
 
 # Fault of the seller: every extra freight is the seller's.
-SELLER_FAULT_REASONS = frozenset({"quality", "damaged", "shortage", "wrong_item", "not_as_described"})
+SELLER_FAULT_REASONS = frozenset(
+    {"quality", "damaged", "shortage", "wrong_item", "not_as_described"}
+)
+BUYER_REASONS = frozenset({"no_reason", "changed_mind", "other"})
+# A carrier's fault is the seller's towards the buyer: the seller bears the freight and
+# settles with the carrier on its own account.
+SELLER_SIDE_PARTIES = frozenset({"seller", "carrier"})
+FAULT_PARTIES = SELLER_SIDE_PARTIES | {"buyer"}
 
 
 def fault_party_for(reason: str) -> str:
-    return "seller" if reason in SELLER_FAULT_REASONS else "buyer"
+    """The party at fault for a reason code. An unknown code is refused: falling back to the
+    buyer would quietly charge the buyer the freight of a typo."""
+    if reason in SELLER_FAULT_REASONS:
+        return "seller"
+    if reason in BUYER_REASONS:
+        return "buyer"
+    raise ValueError(f"unknown reason code {reason!r}")
 
 
 @dataclass(frozen=True)
@@ -115,14 +131,17 @@ def freight_shares(
 ) -> list[FreightShare]:
     """Who bears each leg of a returned order's freight.
 
-    Seller at fault: every leg is the seller's. Buyer's own reason: the buyer pays the
-    return leg (return-freight insurance pays it for them when they have it); the outbound
-    leg stays with whoever paid it — the seller on free-shipping goods, the buyer otherwise.
+    Seller (or carrier) at fault: every leg is the seller's. Buyer's own reason: the buyer
+    pays the return leg (return-freight insurance pays it for them when they have it); the
+    outbound leg stays with whoever paid it — the seller on free-shipping goods, the buyer
+    otherwise. An unknown fault party is refused rather than read as the buyer.
     """
+    if fault_party not in FAULT_PARTIES:
+        raise ValueError(f"unknown fault party {fault_party!r}")
     outbound = to_money(outbound_freight)
     back = to_money(return_freight)
     reship = to_money(reship_freight)
-    if fault_party == "seller":
+    if fault_party in SELLER_SIDE_PARTIES:
         shares = [
             FreightShare("outbound", "seller", outbound),
             FreightShare("return", "seller", back),
@@ -157,9 +176,7 @@ def ship_back_deadline(goods_received_at: dt.datetime) -> dt.datetime:
     return goods_received_at + SHIP_BACK_WINDOW
 
 
-def reship_deadline(
-    *, decided_at: dt.datetime, overrides: Mapping[dt.date, bool]
-) -> dt.datetime:
+def reship_deadline(*, decided_at: dt.datetime, overrides: Mapping[dt.date, bool]) -> dt.datetime:
     """Reship by the end of the third working day after the decision day (Asia/Shanghai)."""
     _require_aware(decided_at, "decided_at")
     decided_on = decided_at.astimezone(SHANGHAI).date()
@@ -174,7 +191,7 @@ def response_deadline(requested_at: dt.datetime) -> dt.datetime:
 
 
 def needs_approval(*, amount: Decimal, threshold: Decimal) -> bool:
-    """Compensation above the shop's threshold goes to a supervisor; at the threshold it does not."""
+    """Compensation above the shop's threshold goes to a supervisor; at it, it does not."""
     return to_money(amount) > to_money(threshold)
 
 
