@@ -1,2 +1,26 @@
+from django.urls import path
+
+from aftersales.cases import views
+
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("cases/<int:case_id>/", views.case_detail, name="detail"),
+    path("cases/<int:case_id>/act/<slug:action>/", views.case_action, name="act"),
+    path("cases/<int:case_id>/update/", views.case_update, name="update"),
+    path("cases/<int:case_id>/notes/", views.case_note, name="note"),
+    path("cases/<int:case_id>/attachments/", views.case_attach, name="attach"),
+    path(
+        "cases/<int:case_id>/attachments/<int:attachment_id>/",
+        views.attachment_file,
+        name="attachment",
+    ),
+    path(
+        "cases/<int:case_id>/refunds/<uuid:refund_id>/settle/",
+        views.refund_settle_view,
+        name="refund_settle",
+    ),
+    path("orders/<int:order_id>/new-case/", views.case_new, name="new"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("approvals/<int:approval_id>/decide/", views.approval_decide_view, name="decide"),
+]

@@ -42,3 +42,8 @@ class NotFound(DomainError):
 class PermissionDeniedError(DomainError):
     code = "permission_denied"
     status = 403
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+    status = 401

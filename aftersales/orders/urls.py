@@ -1,4 +1,10 @@
 from django.urls import path
 
+from aftersales.orders import views
+
 app_name = "orders"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.order_search, name="search"),
+    path("<int:order_id>/", views.order_detail, name="detail"),
+    path("<int:order_id>/contact/", views.order_contact, name="contact"),
+]

@@ -1,0 +1,182 @@
+"""Order endpoints: import (export files or JSON), search, one order, opening contact details."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from aftersales.accounts.models import Shop
+from aftersales.accounts.services import contact_reveal
+from aftersales.core.privacy import mask_phone, mask_street
+from aftersales.orders import selectors
+
+router = Router(tags=["orders"])
+
+
+class LineOut(Schema):
+    id: int
+    line_no: int
+    title: str
+    sku_code: str
+    sku_properties: str
+    unit_price: Decimal
+    quantity: int
+    amount_paid: Decimal
+    seven_day_eligible: bool
+    seven_day_exclusion: str
+    seven_day_exclusion_note: str
+    warranty_months: int
+
+
+class ShipmentOut(Schema):
+    id: int
+    direction: str
+    carrier: str | None
+    waybill_no: str
+    sign_precision: str
+    signed_at: dt.datetime | None
+    signed_on: dt.date | None
+
+    @staticmethod
+    def resolve_carrier(obj) -> str | None:
+        return obj.carrier.name if obj.carrier_id else None
+
+
+class OrderOut(Schema):
+    id: int
+    shop_id: int
+    order_no: str
+    buyer_nick: str
+    status: str
+    receiver_name: str
+    receiver_phone: str
+    province: str
+    city: str
+    district: str
+    street: str
+    goods_total: Decimal
+    freight_paid: Decimal
+    amount_paid: Decimal
+    created_at: dt.datetime
+    paid_at: dt.datetime | None
+    success_at: dt.datetime | None
+
+    # Contact details are masked in every answer; POST .../contact opens them, on the record.
+    @staticmethod
+    def resolve_receiver_phone(obj) -> str:
+        return mask_phone(obj.receiver_phone)
+
+    @staticmethod
+    def resolve_street(obj) -> str:
+        return mask_street(obj.street)
+
+
+class OrderDetailOut(OrderOut):
+    lines: list[LineOut]
+    shipments: list[ShipmentOut]
+
+
+class ContactOut(Schema):
+    receiver_name: str
+    receiver_phone: str
+    address: str
+    postal_code: str
+
+
+class OrderLineIn(Schema):
+    title: str
+    sku_code: str = ""
+    sku_properties: str = ""
+    unit_price: Decimal
+    quantity: int
+    amount_paid: Decimal | None = None
+
+
+class OrderIn(Schema):
+    order_no: str
+    buyer_nick: str
+    receiver_name: str = ""
+    receiver_phone: str = ""
+    province: str = ""
+    city: str = ""
+    district: str = ""
+    street: str = ""
+    postal_code: str = ""
+    status: str
+    goods_total: Decimal
+    freight_paid: Decimal = Decimal("0.00")
+    amount_paid: Decimal
+    buyer_message: str = ""
+    seller_note: str = ""
+    created_at: dt.datetime
+    paid_at: dt.datetime | None = None
+    success_at: dt.datetime | None = None
+    carrier_name: str = ""
+    waybill_no: str = ""
+    shipped_at: dt.datetime | None = None
+    lines: list[OrderLineIn]
+
+
+class OrdersIn(Schema):
+    shop_id: int
+    orders: list[OrderIn]
+
+
+def _shop_for(request, shop_id: int) -> Shop:
+    return get_object_or_404(Shop, pk=shop_id, pk__in=request.user.shop_ids())
+
+
+@router.post("/import", response=dict)
+def import_files(
+    request,
+    shop_id: Form[int],
+    orders_file: File[UploadedFile],
+    items_file: File[UploadedFile] | None = None,
+):
+    """Import the seller centre's order report and item report (CSV in GBK or UTF-8, or XLSX).
+    Bad rows are reported with their row number, column and reason; good rows are kept."""
+    from aftersales.orders.services import order_import_files
+
+    shop = _shop_for(request, shop_id)
+    report = order_import_files(
+        shop=shop, orders_file=orders_file, items_file=items_file, now=timezone.now()
+    )
+    return report.as_dict()
+
+
+@router.post("", response=dict)
+def upsert_orders(request, payload: OrdersIn):
+    """Create or update orders from structured data (the platform's API)."""
+    from aftersales.orders.services import order_upsert_many
+
+    shop = _shop_for(request, payload.shop_id)
+    report = order_upsert_many(
+        shop=shop, orders=[o.dict() for o in payload.orders], now=timezone.now()
+    )
+    return report.as_dict()
+
+
+@router.get("", response=list[OrderOut])
+def search_orders(request, q: str):
+    return list(selectors.order_search(user=request.user, q=q)[:50])
+
+
+@router.get("/{order_id}", response=OrderDetailOut)
+def get_order(request, order_id: int):
+    order = selectors.order_get(user=request.user, order_id=order_id)
+    return {
+        **OrderOut.from_orm(order).dict(),
+        "lines": list(order.lines.all()),
+        "shipments": list(order.shipments.select_related("carrier")),
+    }
+
+
+@router.post("/{order_id}/contact", response=ContactOut)
+def reveal_contact(request, order_id: int):
+    order = selectors.order_get(user=request.user, order_id=order_id)
+    return contact_reveal(user=request.user, order=order, via="api")
