@@ -6,12 +6,12 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import User
@@ -32,10 +32,15 @@ MSG_CONCURRENT = _("该售后单刚被其他人修改过，请刷新后再操作
 MSG_ROLE = _("您的角色不能执行“%(action)s”。")
 MSG_LINE_NOT_IN_ORDER = _("商品行不属于该订单。")
 MSG_QTY_TOO_MANY = _("数量 %(qty)s 超过购买数量 %(bought)s。")
+MSG_QTY_NOT_POSITIVE = _("数量必须至少为 1。")
+MSG_LINE_REPEATED = _("同一商品行只能选择一次。")
 MSG_NO_LINES = _("请至少选择一个商品行。")
 MSG_NOTE_EMPTY = _("备注不能为空。")
 MSG_FILE_TYPE = _("只能上传 JPEG、PNG、WebP 或 GIF 图片。")
 MSG_FILE_SIZE = _("图片不能超过 %(mb)s MB。")
+
+# Case numbers read as the shop's calendar date, whatever zone a request has activated.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # The first bytes of the image types a buyer's phone sends; the browser's claim is not trusted.
 _IMAGE_SIGNATURES = {
@@ -101,9 +106,16 @@ def case_create(
 ) -> Case:
     if not lines:
         raise DomainError(MSG_NO_LINES, field="lines", code="lines_required")
+    seen: set[int] = set()
     for line, qty in lines:
         if line.order_id != order.pk:
             raise DomainError(MSG_LINE_NOT_IN_ORDER, field="lines", code="line_not_in_order")
+        if line.pk in seen:
+            raise DomainError(MSG_LINE_REPEATED, field="lines", code="line_repeated")
+        seen.add(line.pk)
+        # Refused here rather than by the table's check, which would surface as a 500.
+        if qty < 1:
+            raise DomainError(MSG_QTY_NOT_POSITIVE, field="lines", code="quantity_not_positive")
         if qty > line.quantity:
             raise DomainError(
                 MSG_QTY_TOO_MANY % {"qty": qty, "bought": line.quantity},
@@ -127,7 +139,7 @@ def case_create(
         updated_at=now,
     )
     # The number reads as a date and a serial, and is unique because the serial is the key.
-    case.number = f"AS{timezone.localtime(now):%y%m%d}{case.pk:07d}"
+    case.number = f"AS{now.astimezone(SHANGHAI):%y%m%d}{case.pk:07d}"
     case.save(update_fields=["number"])
     CaseLine.objects.bulk_create(
         [CaseLine(case=case, order_line=line, quantity=qty) for line, qty in lines]
@@ -226,6 +238,7 @@ def case_update(
     Case.objects.filter(pk=case.pk).update(**changes, updated_at=now, version=F("version") + 1)
     for field, value in changes.items():
         setattr(case, field, value)
+    case.updated_at = now
     case.version += 1
     event_append(
         case=case,
