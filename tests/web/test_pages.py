@@ -1,0 +1,138 @@
+"""The workbench pages end to end through the test client, by persona."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from aftersales.cases.models import Case, CaseStatus
+from aftersales.returns.services import return_case_open
+from tests.factories import OrderFactory, OrderLineFactory, ProductFactory, ShipmentFactory
+
+NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def order(shop):
+    order = OrderFactory(shop=shop, freight_paid=Decimal("0.00"))
+    OrderLineFactory(order=order, line_no=1)
+    ShipmentFactory(
+        order=order, sign_precision="exact", signed_at=dt.datetime(2026, 11, 18, 6, tzinfo=dt.UTC)
+    )
+    return order
+
+
+@pytest.fixture
+def return_case(order, agent):
+    line = order.lines.get()
+    return return_case_open(
+        order=order,
+        kind="return_refund",
+        lines=[(line, 2)],
+        reason="no_reason",
+        actor=agent,
+        now=NOW,
+    )
+
+
+def test_inbox_lists_own_shop_cases_sorted_by_deadline(client, agent, return_case):
+    client.force_login(agent)
+    response = client.get(reverse("cases:inbox"))
+    assert response.status_code == 200
+    assert return_case.number in response.content.decode()
+
+
+def test_inbox_hides_other_shops_cases(client, outsider, return_case):
+    client.force_login(outsider)
+    response = client.get(reverse("cases:inbox"))
+    assert return_case.number not in response.content.decode()
+    assert client.get(reverse("cases:detail", args=[return_case.pk])).status_code == 404
+
+
+def test_case_page_offers_only_allowed_actions(client, agent, warehouse, return_case):
+    client.force_login(agent)
+    page = client.get(reverse("cases:detail", args=[return_case.pk])).content.decode()
+    assert 'id="action-agree"' in page
+    assert 'id="action-refuse"' in page
+    assert 'id="action-receive"' not in page
+    client.force_login(warehouse)
+    page = client.get(reverse("cases:detail", args=[return_case.pk])).content.decode()
+    assert 'id="action-agree"' not in page
+
+
+def test_refuse_without_reason_shows_the_error_in_place(client, agent, return_case):
+    client.force_login(agent)
+    url = reverse("cases:act", args=[return_case.pk, "refuse"])
+    response = client.post(
+        url, {"refuse-version": return_case.version, "refuse-reason": ""}, HTTP_HX_REQUEST="true"
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-field="reason"' in body
+    return_case.refresh_from_db()
+    assert return_case.status == CaseStatus.REQUESTED
+
+
+def test_agree_moves_the_case(client, agent, return_case):
+    client.force_login(agent)
+    url = reverse("cases:act", args=[return_case.pk, "agree"])
+    response = client.post(url, {"agree-version": return_case.version})
+    assert response.status_code == 302
+    return_case.refresh_from_db()
+    assert return_case.status == CaseStatus.AWAITING_RETURN
+
+
+def test_stale_version_is_refused(client, agent, return_case):
+    client.force_login(agent)
+    url = reverse("cases:act", args=[return_case.pk, "agree"])
+    response = client.post(url, {"agree-version": return_case.version - 1})
+    assert response.status_code == 422
+    assert "刚被其他人修改过" in response.content.decode()
+
+
+def test_new_case_from_order(client, agent, order):
+    client.force_login(agent)
+    line = order.lines.get()
+    response = client.post(
+        reverse("cases:new", args=[order.pk]),
+        {
+            "kind": "return_refund",
+            "reason": "quality",
+            f"qty_{line.pk}": "1",
+            "priority": "2",
+            "buyer_claim": "袜子破洞",
+        },
+    )
+    case = Case.objects.get(order=order)
+    assert response.status_code == 302
+    assert case.reason == "quality"
+
+
+def test_new_case_without_lines_names_the_problem(client, agent, order):
+    client.force_login(agent)
+    response = client.post(
+        reverse("cases:new", args=[order.pk]),
+        {"kind": "return_refund", "reason": "quality", "priority": "2"},
+    )
+    assert response.status_code == 422
+    assert Case.objects.count() == 0
+
+
+def test_order_page_masks_phone_and_reveal_is_logged(client, agent, order):
+    from aftersales.accounts.models import ContactReveal
+
+    client.force_login(agent)
+    page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert "138****5678" in page
+    assert "13812345678" not in page
+    fragment = client.post(reverse("orders:contact", args=[order.pk])).content.decode()
+    assert "13812345678" in fragment
+    assert ContactReveal.objects.filter(user=agent, order=order).count() == 1
+
+
+def test_english_switch(client, agent, return_case):
+    client.force_login(agent)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("cases:inbox")).content.decode()
+    assert 'lang="en"' in page
