@@ -16,7 +16,8 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 	touch $(STAMP)
 
 install: $(STAMP) assets
-	$(PY) manage.py compilemessages --ignore=.venv -v0
+	@command -v msgfmt >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext)
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
 
 # htmx, the CSS framework and ECharts come from the npm registry and are served from our own
 # static files: our users' networks are often closed to CDNs.
