@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 from django_tasks.backends.base import BaseTaskBackend
 from django_tasks.base import Task, TaskResult, TaskResultStatus
-from django_tasks.utils import get_module_path, get_random_id
+from django_tasks.utils import get_random_id
 
 
 class HueyBackend(BaseTaskBackend):
@@ -21,11 +21,11 @@ class HueyBackend(BaseTaskBackend):
         from aftersales.core.huey_app import run_django_task
 
         self.validate_task(task)
-        task_path = get_module_path(task.func)
-        eta = task.run_after if task.run_after else None
-        run_django_task.schedule(args=(task_path, list(args), dict(kwargs)), eta=eta) if eta else (
+        task_path = task.module_path
+        if task.run_after is not None:
+            run_django_task.schedule(args=(task_path, list(args), dict(kwargs)), eta=task.run_after)
+        else:
             run_django_task(task_path, list(args), dict(kwargs))
-        )
         now = timezone.now()
         return TaskResult(
             task=task,

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "aftersales.cases",
     "aftersales.approvals",
     "aftersales.returns",
+    "aftersales.messaging",
 ]
 
 MIDDLEWARE = [
