@@ -1,0 +1,43 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from aftersales.accounts.models import ApiToken, ContactReveal, Department, Shop, User
+
+
+@admin.register(User)
+class StaffAdmin(UserAdmin):
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("售后", {"fields": ("display_name", "department", "shops")}),
+    )
+    list_display = ("username", "display_name", "department", "is_active")
+    list_filter = ("groups", "department", "shops", "is_active")
+    filter_horizontal = ("groups", "user_permissions", "shops")
+
+
+@admin.register(Shop)
+class ShopAdmin(admin.ModelAdmin):
+    list_display = ("name", "platform_shop_id", "compensation_approval_threshold")
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "head")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("key_hash", "prefix", "created_at", "last_used_at")
+
+
+@admin.register(ContactReveal)
+class ContactRevealAdmin(admin.ModelAdmin):
+    list_display = ("user", "order", "via", "created_at")
+    list_select_related = ("user", "order")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

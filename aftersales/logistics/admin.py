@@ -1,0 +1,5 @@
+from django.contrib import admin
+
+from aftersales.logistics.models import Carrier
+
+admin.site.register(Carrier)
