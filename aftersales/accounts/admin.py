@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import ApiToken, ContactReveal, Department, Shop, User
 
@@ -8,7 +9,7 @@ from aftersales.accounts.models import ApiToken, ContactReveal, Department, Shop
 class StaffAdmin(UserAdmin):
     fieldsets = (
         *UserAdmin.fieldsets,
-        ("售后", {"fields": ("display_name", "department", "shops")}),
+        (_("售后"), {"fields": ("display_name", "department", "shops")}),
     )
     list_display = ("username", "display_name", "department", "is_active")
     list_filter = ("groups", "department", "shops", "is_active")

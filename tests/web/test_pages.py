@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from aftersales.cases.models import Case, CaseStatus
 from aftersales.returns.services import return_case_open
-from tests.factories import OrderFactory, OrderLineFactory, ProductFactory, ShipmentFactory
+from tests.factories import OrderFactory, OrderLineFactory, ShipmentFactory
 
 NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
 
