@@ -75,7 +75,8 @@ def _database() -> dict:
     url = os.environ.get("DATABASE_URL")
     if url:
         db = dj_database_url.parse(url, conn_max_age=60)
-        db.setdefault("TEST", {})
+        # One test database per run, so two test runs on one server never drop each other's.
+        db["TEST"] = {"NAME": f"test_{db['NAME']}_{os.getpid()}"}
         return db
     return {
         "ENGINE": "django.db.backends.sqlite3",
