@@ -40,6 +40,7 @@ __all__ = [
     "MSG_NOT_SIGNED_RETURN",
     "MSG_OWN_APPROVAL",
     "MSG_REASON_REQUIRED",
+    "MSG_REFUND_EXCEEDS_CASE",
     "MSG_WINDOW_CLOSED",
     "MSG_LINE_EXCLUDED",
     "RETURN_KINDS",
@@ -75,6 +76,9 @@ MSG_NOTHING_TO_REFUND = _("没有可退的金额。")
 MSG_NOT_ALL_REFUNDED = _("退款尚未全部成功，不能完成。")
 MSG_GOODS_REQUIRED = _("请填写补偿的商品。")
 MSG_KIND_NOT_RETURN = _("该类型不属于退换货及补偿。")
+MSG_UNKNOWN_REASON = _("未知的售后原因：%(reason)s")
+MSG_REFUND_EXCEEDS_CASE = _("退款金额超出本售后单商品的实付金额：最多可退 %(max)s 元。")
+MSG_AMOUNT_NOT_POSITIVE = _("金额必须大于 0。")
 MSG_UNKNOWN_ACTION = _("该售后单没有这个操作。")
 
 
@@ -82,15 +86,22 @@ MSG_UNKNOWN_ACTION = _("该售后单没有这个操作。")
 
 
 def _outbound_sign_in(order: Order) -> policies.SignIn:
-    shipment = (
-        Shipment.objects.filter(order=order, direction=ShipmentDirection.OUTBOUND)
-        .exclude(sign_precision="none")
-        .order_by("-signed_at", "-signed_on")
-        .first()
+    """The sign-in of the order's last parcel to arrive: its window ends last.
+
+    Compared in Python on the window it opens, because an order may mix exact and date-only
+    sign-ins, and ordering by the two columns puts a missing time first on PostgreSQL and
+    last on SQLite, so the databases would pick different parcels.
+    """
+    shipments = Shipment.objects.filter(order=order, direction=ShipmentDirection.OUTBOUND).exclude(
+        sign_precision="none"
     )
-    if shipment is None:
-        return policies.SignIn()
-    return policies.SignIn(at=shipment.signed_at, on=shipment.signed_on)
+    latest, latest_end = policies.SignIn(), None
+    for shipment in shipments:
+        sign_in = policies.SignIn(at=shipment.signed_at, on=shipment.signed_on)
+        window = policies.no_reason_window(sign_in)
+        if window is not None and (latest_end is None or window[1] > latest_end):
+            latest, latest_end = sign_in, window[1]
+    return latest
 
 
 def _goods_received_at(sign_in: policies.SignIn) -> dt.datetime | None:
@@ -117,7 +128,10 @@ def return_case_open(
     no-reason request; quality and other seller-fault reasons are not bounded by it."""
     if kind not in RETURN_KINDS:
         raise DomainError(MSG_KIND_NOT_RETURN, field="kind", code="invalid_kind")
-    Reason(reason)  # refuses an unknown reason code
+    if reason not in Reason.values:
+        raise DomainError(
+            MSG_UNKNOWN_REASON % {"reason": reason}, field="reason", code="invalid_reason"
+        )
     sign_in = _outbound_sign_in(order)
     if (
         kind in (CaseKind.RETURN_REFUND, CaseKind.EXCHANGE)
@@ -162,8 +176,21 @@ def return_case_open(
         due_rule="response_48h",
         **({"priority": priority} if priority else {}),
     )
+    lines_worth = sum((_line_share(line, qty) for line, qty in lines), ZERO)
     if requested_amount is None:
-        requested_amount = sum((_line_share(line, qty) for line, qty in lines), ZERO)
+        requested_amount = lines_worth
+    elif to_money(requested_amount) < 0:
+        raise DomainError(
+            MSG_AMOUNT_NOT_POSITIVE, field="requested_amount", code="amount_not_positive"
+        )
+    elif kind != CaseKind.COMPENSATION and to_money(requested_amount) > lines_worth:
+        # A refund is bounded by what the chosen units were paid for; compensation in cash
+        # or goods is not (the jeans' stained bag), so its claim is taken as the buyer made it.
+        raise DomainError(
+            MSG_REFUND_EXCEEDS_CASE % {"max": lines_worth},
+            field="requested_amount",
+            code="refund_exceeds_case",
+        )
     ReturnDetail.objects.create(
         case=case,
         fault_party=fault,
@@ -248,14 +275,27 @@ def _case_lines(case: Case) -> list[CaseLine]:
 def _issue_refunds(
     *, case: Case, actor: User | None, now: dt.datetime, total: Decimal | None, attempt: int
 ) -> list[Refund]:
-    """Split the case's refund across its lines and record each as pending."""
+    """Split the case's refund across its lines and record each as pending.
+
+    Without ``total`` each line gets what its units (those received, once the warehouse has
+    counted them) were paid for. A chosen ``total`` is split in proportion and may not exceed
+    that: cutting it down in silence would leave the event, and any approval, naming an
+    amount that was never refunded.
+    """
     lines = _case_lines(case)
     units = [
         (cl.received_quantity if cl.received_quantity is not None else cl.quantity) for cl in lines
     ]
     shares = [_line_share(cl.order_line, u) for cl, u in zip(lines, units, strict=True)]
     if total is not None:
-        total = min(to_money(total), sum(shares, ZERO))
+        total = to_money(total)
+        worth = sum(shares, ZERO)
+        if total > worth:
+            raise DomainError(
+                MSG_REFUND_EXCEEDS_CASE % {"max": worth},
+                field="amount",
+                code="refund_exceeds_case",
+            )
         shares = split_proportionally(total, shares)
     refunds = []
     for cl, share in zip(lines, shares, strict=True):
@@ -294,9 +334,43 @@ def _amount_param(params: dict[str, Any], name: str) -> Decimal | None:
         raise DomainError(_("金额格式不正确。"), field=name, code="invalid_amount") from exc
 
 
+def _refund_amount_param(params: dict[str, Any]) -> Decimal | None:
+    """A refund amount the agent typed, if any. Zero is an answer, not "use the default"."""
+    amount = _amount_param(params, "amount")
+    if amount is not None and amount <= 0:
+        raise DomainError(MSG_AMOUNT_NOT_POSITIVE, field="amount", code="amount_not_positive")
+    return amount
+
+
+def _unreplaced_failures(case: Case) -> list[Refund]:
+    """Failed refunds of the case that no retry has re-issued yet.
+
+    A retry's idempotency key names the failed refund it replaces, so each failure is
+    re-issued once, on its own line, however many rounds it takes."""
+    refunds = list(case.refunds.select_related("order_line").order_by("created_at"))
+    keys = {r.idempotency_key for r in refunds}
+    return [
+        r for r in refunds if r.status == RefundStatus.FAILED and _retry_key(case, r) not in keys
+    ]
+
+
+def _retry_key(case: Case, failed: Refund) -> str:
+    return f"case-{case.pk}-retry-{failed.pk}"
+
+
+def _refunds_done(case: Case) -> bool:
+    """Every refund of the case went through: none pending, none failed and not re-issued."""
+    statuses = set(case.refunds.values_list("status", flat=True))
+    if RefundStatus.PENDING in statuses or RefundStatus.SUCCEEDED not in statuses:
+        return False
+    return not _unreplaced_failures(case)
+
+
 def _agree(case, detail, actor, now, params):
     if case.kind == CaseKind.REFUND_ONLY:
-        total = _amount_param(params, "amount") or detail.requested_amount
+        total = _refund_amount_param(params)
+        if total is None:
+            total = detail.requested_amount
         refunds = _issue_refunds(
             case=case, actor=actor, now=now, total=total, attempt=_refund_attempt(case)
         )
@@ -400,7 +474,7 @@ def _receive(case, detail, actor, now, params):
 
 
 def _refund(case, detail, actor, now, params):
-    total = _amount_param(params, "amount")
+    total = _refund_amount_param(params)
     if total is None and case.kind == CaseKind.COMPENSATION:
         total = detail.compensation_amount
     refunds = _issue_refunds(
@@ -410,20 +484,42 @@ def _refund(case, detail, actor, now, params):
 
 
 def _retry_refund(case, detail, actor, now, params):
-    refunds = list(case.refunds.all())
-    if any(r.status == RefundStatus.PENDING for r in refunds):
+    """Re-issue each failed refund on its own line. Splitting the failed sum over all the
+    case's lines again would put part of it on lines already refunded in full."""
+    if case.refunds.filter(status=RefundStatus.PENDING).exists():
         raise DomainError(MSG_REFUND_PENDING, field="status", code="refund_pending")
-    failed = sum((r.amount for r in refunds if r.status == RefundStatus.FAILED), ZERO)
-    total = _amount_param(params, "amount") or failed
-    new = _issue_refunds(
-        case=case, actor=actor, now=now, total=total, attempt=_refund_attempt(case)
-    )
+    failures = _unreplaced_failures(case)
+    if not failures:
+        raise DomainError(MSG_NOTHING_TO_REFUND, field="amount", code="nothing_to_refund")
+    amounts = [f.amount for f in failures]
+    total = _refund_amount_param(params)
+    if total is not None:
+        failed = sum(amounts, ZERO)
+        if total > failed:
+            raise DomainError(
+                MSG_REFUND_EXCEEDS_CASE % {"max": failed},
+                field="amount",
+                code="refund_exceeds_case",
+            )
+        amounts = split_proportionally(total, amounts)
+    new = []
+    for failed_refund, amount in zip(failures, amounts, strict=True):
+        if amount <= 0:
+            continue
+        refund, _created = refund_request(
+            order_line=failed_refund.order_line,
+            amount=amount,
+            idempotency_key=_retry_key(case, failed_refund),
+            actor=actor,
+            now=now,
+            case_id=case.pk,
+        )
+        new.append(refund)
     return CaseStatus.REFUNDING, {}, _refund_detail(new)
 
 
 def _complete(case, detail, actor, now, params):
-    statuses = set(case.refunds.values_list("status", flat=True))
-    if RefundStatus.SUCCEEDED not in statuses or RefundStatus.PENDING in statuses:
+    if not _refunds_done(case):
         raise DomainError(MSG_NOT_ALL_REFUNDED, field="status", code="refund_not_done")
     detail.carried_out_at = now
     detail.save(update_fields=["carried_out_at"])
@@ -433,25 +529,28 @@ def _complete(case, detail, actor, now, params):
 def _take_stock(case: Case) -> None:
     """Reserve the replacement units; refuses when any line lacks stock, taking nothing."""
     lines = _case_lines(case)
+    # Two lines may be the same product (a colour each, one merchant code): what they need
+    # together is what the stock must hold.
+    needed: dict[str, int] = {}
+    for cl in lines:
+        needed[cl.order_line.sku_code] = needed.get(cl.order_line.sku_code, 0) + cl.quantity
     products = {
         p.sku_code: p
-        for p in Product.objects.select_for_update().filter(
-            shop_id=case.shop_id, sku_code__in=[cl.order_line.sku_code for cl in lines]
-        )
+        for p in Product.objects.select_for_update()
+        .filter(shop_id=case.shop_id, sku_code__in=list(needed))
+        .order_by("pk")
     }
     for cl in lines:
         product = products.get(cl.order_line.sku_code)
-        if product is None or product.stock < cl.quantity:
+        if product is None or product.stock < needed[cl.order_line.sku_code]:
             raise DomainError(
                 MSG_NO_STOCK
                 % {"title": cl.order_line.title, "stock": product.stock if product else 0},
                 field="stock",
                 code="no_stock",
             )
-    for cl in lines:
-        Product.objects.filter(pk=products[cl.order_line.sku_code].pk).update(
-            stock=F("stock") - cl.quantity
-        )
+    for sku_code, quantity in needed.items():
+        Product.objects.filter(pk=products[sku_code].pk).update(stock=F("stock") - quantity)
 
 
 def _ship_replacement(case, detail, actor, now, params):
@@ -565,6 +664,15 @@ def _decide(case, detail, actor, now, params):
     amount = _amount_param(params, "amount") or ZERO
     if remedy in (Remedy.REFUND, Remedy.CASH) and amount <= 0:
         raise DomainError(MSG_AMOUNT_REQUIRED, field="amount", code="required")
+    if remedy == Remedy.REFUND:
+        # Checked now, before anyone approves an amount the ledger could never pay.
+        worth = sum((_line_share(cl.order_line, cl.quantity) for cl in _case_lines(case)), ZERO)
+        if amount > worth:
+            raise DomainError(
+                MSG_REFUND_EXCEEDS_CASE % {"max": worth},
+                field="amount",
+                code="refund_exceeds_case",
+            )
     goods = str(params.get("goods") or "").strip()
     if remedy == Remedy.GOODS and not goods:
         raise DomainError(MSG_GOODS_REQUIRED, field="goods", code="required")
@@ -665,14 +773,17 @@ def case_act(
     return case
 
 
+@transaction.atomic
 def case_refunds_settled(*, case_id: int, now: dt.datetime) -> None:
-    """After a refund of the case settles: all succeeded and none pending completes it."""
+    """After a refund of the case settles: every refund through completes it; one failed and
+    not re-issued, with none pending, leaves it refunding and says so on the timeline."""
     case = case_services.case_lock(case_id=case_id, expected_version=None)
     if case.status != CaseStatus.REFUNDING:
         return
-    statuses = set(case.refunds.values_list("status", flat=True))
-    if RefundStatus.PENDING in statuses or RefundStatus.SUCCEEDED not in statuses:
-        if RefundStatus.FAILED in statuses and RefundStatus.PENDING not in statuses:
+    if not _refunds_done(case):
+        if not case.refunds.filter(status=RefundStatus.PENDING).exists() and (
+            _unreplaced_failures(case)
+        ):
             case_services.event_append(case=case, actor=None, action="refund_failed", now=now)
         return
     ReturnDetail.objects.filter(case=case).update(carried_out_at=now)
@@ -710,7 +821,11 @@ def approval_decide(
         action=action,
         to_status=CaseStatus.APPROVED if approve else CaseStatus.REQUESTED,
         now=now,
-        changes={"due_at": None if approve else policies.response_deadline(now)},
+        changes=(
+            {"due_at": None, "due_rule": ""}
+            if approve
+            else {"due_at": policies.response_deadline(now), "due_rule": "response_48h"}
+        ),
         detail={"approval": approval.pk, "amount": str(approval.amount)},
         comment=comment,
     )
