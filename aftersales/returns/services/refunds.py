@@ -55,22 +55,22 @@ def _existing(shop_id: int, key: str, fingerprint: str) -> Refund | None:
     return refund
 
 
+# SQLite hands a sum of decimals back without its scale (99, not 99.00); rounded here so the
+# message a buyer's agent reads is the same on every database.
+
+
 def line_held(line_id: int) -> Decimal:
-    return (
-        Refund.objects.filter(order_line_id=line_id, status__in=HOLDING_STATUSES).aggregate(
-            s=Sum("amount")
-        )["s"]
-        or ZERO
-    )
+    held = Refund.objects.filter(order_line_id=line_id, status__in=HOLDING_STATUSES).aggregate(
+        s=Sum("amount")
+    )["s"]
+    return to_money(held or ZERO)
 
 
 def order_freight_held(order_id: int) -> Decimal:
-    return (
-        Refund.objects.filter(order_line__order_id=order_id, status__in=HOLDING_STATUSES).aggregate(
-            s=Sum("freight_amount")
-        )["s"]
-        or ZERO
-    )
+    held = Refund.objects.filter(
+        order_line__order_id=order_id, status__in=HOLDING_STATUSES
+    ).aggregate(s=Sum("freight_amount"))["s"]
+    return to_money(held or ZERO)
 
 
 def refund_request(
@@ -87,7 +87,11 @@ def refund_request(
     content returns the first refund and moves no money again."""
     amount = to_money(amount)
     freight_amount = to_money(freight_amount)
-    if amount < 0 or freight_amount < 0 or (amount == 0 and freight_amount == 0):
+    if freight_amount < 0:
+        raise DomainError(
+            MSG_AMOUNT_NOT_POSITIVE, field="freight_amount", code="amount_not_positive"
+        )
+    if amount < 0 or (amount == 0 and freight_amount == 0):
         raise DomainError(MSG_AMOUNT_NOT_POSITIVE, field="amount", code="amount_not_positive")
     shop_id = order_line.order.shop_id
     fingerprint = _fingerprint(
