@@ -12,7 +12,13 @@ from aftersales.returns.services.flows import RETURN_KINDS
 
 
 def style_fields(form: forms.Form) -> None:
-    """Bootstrap classes on every widget, and the invalid mark on fields with errors."""
+    """Bootstrap classes on every widget, and the invalid mark on fields with errors.
+
+    Reads the errors only once the form has been cleaned: asking for ``form.errors`` here runs
+    the validation, and from a base ``__init__`` that would happen before a subclass adds its
+    fields (ReceiveForm's quantities), leaving them out of ``cleaned_data`` for good.
+    """
+    errors = form._errors or {}
     for name, field in form.fields.items():
         widget = field.widget
         if isinstance(widget, forms.CheckboxInput):
@@ -21,7 +27,7 @@ def style_fields(form: forms.Form) -> None:
             css = "form-select form-select-sm"
         else:
             css = "form-control form-control-sm"
-        if form.is_bound and name in form.errors:
+        if name in errors:
             css += " is-invalid"
         widget.attrs["class"] = css
 
@@ -148,15 +154,27 @@ def action_form(action: str, *, case, data=None) -> ActionForm:
         kwargs["case_lines"] = list(case.lines.select_related("order_line"))
     if action == "agree":
         kwargs["initial"]["return_address"] = case.shop.return_address
-    return form_class(data, **kwargs)
+    form = form_class(data, **kwargs)
+    if action == "agree":
+        # A refund-only case refunds on agreement and gets nothing back; the others send the
+        # goods back first and are refunded later, so each is asked only what it uses.
+        form.fields.pop("return_address" if case.kind == CaseKind.REFUND_ONLY else "amount")
+    # What the action needs first (the quantities received, line by line), the free remark last.
+    lines = getattr(form, "line_fields", [])
+    rest = [n for n in form.fields if n not in lines and n != "comment"]
+    form.order_fields([*lines, *rest, "comment"])
+    return form
 
 
 class NewCaseForm(StyledForm):
     kind = forms.ChoiceField(
-        label=_("售后类型"), choices=[(k, CaseKind(k).label) for k in CaseKind.values if k in RETURN_KINDS]
+        label=_("售后类型"),
+        choices=[(k, CaseKind(k).label) for k in CaseKind.values if k in RETURN_KINDS],
     )
     reason = forms.ChoiceField(label=_("原因"), choices=Reason.choices)
-    buyer_claim = forms.CharField(label=_("买家诉求"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    buyer_claim = forms.CharField(
+        label=_("买家诉求"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     requested_amount = forms.DecimalField(
         label=_("申请金额（元）"), required=False, min_value=0, max_digits=12, decimal_places=2
     )

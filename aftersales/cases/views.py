@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -55,7 +56,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     offset = (page - 1) * PAGE_SIZE
     # One row more than a page tells whether there is a next page without counting millions.
     rows = list(
-        selectors.inbox(user=request.user, filters=filters, now=now)[offset : offset + PAGE_SIZE + 1]
+        selectors.inbox(user=request.user, filters=filters, now=now)[
+            offset : offset + PAGE_SIZE + 1
+        ]
     )
     context = {
         "cases": rows[:PAGE_SIZE],
@@ -70,6 +73,31 @@ def inbox(request: HttpRequest) -> HttpResponse:
     }
     template = "cases/_inbox_table.html" if request.htmx else "cases/inbox.html"
     return render(request, template, context)
+
+
+# Events that are not actions of a flow; the flows' actions are named by workflows.action_label.
+EVENT_LABELS = {
+    "create": _lazy("创建"),
+    "update": _lazy("修改分配或优先级"),
+    "note": _lazy("添加备注"),
+    "attach": _lazy("上传照片"),
+    "refusal_reported": _lazy("登记拒收"),
+    "refund_failed": _lazy("退款失败"),
+}
+
+
+def _status_label(status: str) -> str:
+    return str(CaseStatus(status).label) if status in CaseStatus.values else status
+
+
+def _timeline(case) -> list:
+    """The case's events as a person reads them: what was done and the move, in words."""
+    events = list(selectors.case_events(case))
+    for e in events:
+        e.label = str(EVENT_LABELS.get(e.action) or workflows.action_label(e.action))
+        e.from_label = _status_label(e.from_status)
+        e.to_label = _status_label(e.to_status)
+    return events
 
 
 def _case_context(request, case, forms=None) -> dict:
@@ -89,11 +117,12 @@ def _case_context(request, case, forms=None) -> dict:
         "order": case.order,
         "detail": getattr(case, "returns", None),
         "lines": selectors.case_lines(case),
-        "events": selectors.case_events(case),
+        "events": _timeline(case),
         "notes": case.notes.select_related("author"),
         "attachments": case.attachments.all(),
         "refunds": refunds,
         "freight": case.freight.all(),
+        "shipments": case.shipments.select_related("carrier").order_by("created_at", "id"),
         "approvals": case.approvals.select_related("requested_by", "decided_by"),
         "action_forms": action_forms,
         "can_settle": user.has_role("agent", "supervisor"),
@@ -233,15 +262,18 @@ def refund_settle_view(request: HttpRequest, case_id: int, refund_id: str) -> Ht
     if not request.user.has_role("agent", "supervisor"):
         raise PermissionDenied
     refund = get_object_or_404(case.refunds, pk=refund_id)
+    succeeded = request.POST.get("outcome") == "succeeded"
     try:
         refund_settle(
             refund_id=refund.pk,
-            succeeded=request.POST.get("outcome") == "succeeded",
+            succeeded=succeeded,
             failure_reason=request.POST.get("failure_reason", ""),
             now=timezone.now(),
         )
     except DomainError as exc:
         messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("已确认退款成功。") if succeeded else _("已记录退款失败。"))
     return _back_to_case(request, case.pk)
 
 
@@ -310,5 +342,3 @@ def approval_decide_view(request: HttpRequest, approval_id: int) -> HttpResponse
     if request.POST.get("next") == "case":
         return _back_to_case(request, approval.case_id)
     return redirect("cases:approvals")
-
-
