@@ -15,8 +15,10 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 
+from aftersales.accounts.models import Role
 from aftersales.cases.models import CaseEvent, CaseStatus
 from aftersales.core.errors import ConcurrentChange, DomainError, TransitionNotAllowed
 from aftersales.orders.models import Product
@@ -28,9 +30,16 @@ from tests.returns.factories import NOW, act, case_open, order_build, reloaded, 
 D = Decimal
 LATER = sh(2026, 11, 15, 9, 30)
 
-# serialized_rollback: the flush after a transactional test empties every table, the role
-# groups of the data migration included; this brings them back for the test.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _role_groups(transactional_db):
+    # A transactional test ends with a flush that empties every table, the role groups of
+    # the data migration included; one that ran before this one may have taken them.
+    for role in Role.values:
+        Group.objects.get_or_create(name=role)
+
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
