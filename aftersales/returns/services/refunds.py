@@ -55,11 +55,9 @@ def _existing(shop_id: int, key: str, fingerprint: str) -> Refund | None:
     return refund
 
 
-# SQLite hands a sum of decimals back without its scale (99, not 99.00); rounded here so the
-# message a buyer's agent reads is the same on every database.
-
-
 def line_held(line_id: int) -> Decimal:
+    # SQLite hands a sum of decimals back without its scale (99, not 99.00); rounded here so
+    # the message an agent reads is the same on every database.
     held = Refund.objects.filter(order_line_id=line_id, status__in=HOLDING_STATUSES).aggregate(
         s=Sum("amount")
     )["s"]
