@@ -4,13 +4,32 @@ Authentication: ``Authorization: Bearer <token>`` for programs, the session for 
 workbench. Every error is JSON ``{"code", "field", "message"}``.
 """
 
-from django.http import Http404
-from django.utils.translation import gettext as _
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
-from ninja.security import HttpBearer, django_auth
+import json
+import logging
+from functools import cache
 
-from aftersales.core.errors import DomainError
+from django.http import Http404, HttpResponse
+from django.template import Engine, RequestContext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from ninja import NinjaAPI, Router
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.docs import ABS_TPL_PATH, Swagger, _csrf_needed
+from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
+from ninja.utils import check_csrf
+
+from aftersales.core.errors import DomainError, NotFound, PermissionDeniedError
+
+logger = logging.getLogger("django.request")
+
+MSG_CSRF = gettext_lazy("CSRF 校验失败：请刷新页面后重试。")
+MSG_SERVER_ERROR = gettext_lazy("服务器出错了，请稍后再试。")
+MSG_BAD_REQUEST = gettext_lazy("请求内容无法解析。")
+MSG_NO_ENDPOINT = gettext_lazy("没有这个接口。")
+
+# Codes for the errors django-ninja itself raises (unparseable body, throttling, …).
+_HTTP_CODES = {400: "bad_request", 403: "permission_denied", 404: "not_found", 429: "throttled"}
 
 
 class TokenAuth(HttpBearer):
@@ -23,12 +42,68 @@ class TokenAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+class SessionAuth(NinjaSessionAuth):
+    """The workbench's session, with its CSRF check.
+
+    django-ninja checks CSRF before it looks for a session, so a program that sends no
+    credentials (or an expired token) would hear "CSRF failed" (403) instead of 401. Here the
+    check runs only once a session user is found, and fails as a JSON error like any other.
+    """
+
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise PermissionDeniedError(MSG_CSRF, code="csrf_failed")
+        return request.user
+
+
+@cache
+def _ninja_templates() -> Engine:
+    return Engine(
+        dirs=[str(ABS_TPL_PATH.parent)], libraries={"static": "django.templatetags.static"}
+    )
+
+
+class LocalSwagger(Swagger):
+    """Swagger UI from django-ninja's own copy of its assets (``ninja/static/ninja/``), never
+    from a CDN: a small shop's machine may have no internet, and the docs page should tell no
+    third party who reads it. django-ninja falls back to its CDN page whenever "ninja" is not
+    in INSTALLED_APPS; this renders the local page either way."""
+
+    def render_page(self, request, api, **kwargs):
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {
+            "swagger_settings": json.dumps(self.settings, indent=1),
+            "api": api,
+            "add_csrf": _csrf_needed(api),
+        }
+        template = _ninja_templates().get_template(self.template)
+        return HttpResponse(template.render(RequestContext(request, context)))
+
+
+class AfterSalesAPI(NinjaAPI):
+    def validation_error_from_error_contexts(self, error_contexts):
+        """Name a body field as the client wrote it (``lines.0.quantity``), not under the
+        view's parameter (``payload.lines.0.quantity``): the one body schema *is* the body."""
+        errors = []
+        for context in error_contexts:
+            single = getattr(context.model, "__read_from_single_attr__", None)
+            for error in super().validation_error_from_error_contexts([context]).errors:
+                loc = tuple(error["loc"])
+                if single and loc[1:2] == (single,):
+                    error["loc"] = (loc[0], *loc[2:])
+                errors.append(error)
+        return ValidationError(errors)
+
+
+api = AfterSalesAPI(
     title="AfterSales API",
     version="1",
     urls_namespace="api",
-    auth=[TokenAuth(), django_auth],
+    auth=[TokenAuth(), SessionAuth()],
     docs_url="/docs",
+    docs=LocalSwagger(),
 )
 
 
@@ -53,11 +128,40 @@ def on_auth_error(request, exc):
     return _error(request, 401, "unauthorized", _("请先登录或提供有效的令牌。"))
 
 
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    code = _HTTP_CODES.get(exc.status_code, "error")
+    message = MSG_BAD_REQUEST if exc.status_code == 400 else exc.message
+    return _error(request, exc.status_code, code, str(message))
+
+
+@api.exception_handler(Exception)
+def on_server_error(request, exc: Exception):
+    # Logged as Django logs an unhandled view error, so admins still hear of it.
+    logger.error(
+        "Internal Server Error: %s",
+        request.path,
+        exc_info=exc,
+        extra={"status_code": 500, "request": request},
+    )
+    return _error(request, 500, "server_error", str(MSG_SERVER_ERROR))
+
+
+# Where ninja found a value; the first element of an error's location, not part of the field.
+_SOURCES = frozenset({"body", "query", "path", "header", "cookie", "form", "file"})
+
+
+def _field_of(error: dict) -> str:
+    loc = [str(p) for p in error.get("loc", ())]
+    if loc and loc[0] in _SOURCES:
+        loc = loc[1:]
+    return ".".join(loc)
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
     first = exc.errors[0] if exc.errors else {}
-    loc = [str(p) for p in first.get("loc", []) if p not in ("body", "query", "path", "form")]
-    field = ".".join(loc) or None
+    field = _field_of(first) or None
     return api.create_response(
         request,
         {
@@ -65,15 +169,7 @@ def on_validation_error(request, exc: ValidationError):
             "field": field,
             "message": _("字段“%(field)s”无效：%(reason)s")
             % {"field": field or "-", "reason": first.get("msg", "")},
-            "errors": [
-                {
-                    "field": ".".join(
-                        str(p) for p in e.get("loc", []) if p not in ("body", "query", "path")
-                    ),
-                    "message": e.get("msg", ""),
-                }
-                for e in exc.errors
-            ],
+            "errors": [{"field": _field_of(e), "message": e.get("msg", "")} for e in exc.errors],
         },
         status=422,
     )
@@ -84,7 +180,21 @@ from aftersales.cases.api import router as cases_router  # noqa: E402
 from aftersales.orders.api import router as orders_router  # noqa: E402
 from aftersales.returns.api import router as returns_router  # noqa: E402
 
-api.add_router("/auth/", accounts_router)
-api.add_router("/orders/", orders_router)
-api.add_router("/cases/", cases_router)
+api.add_router("/auth", accounts_router)
+api.add_router("/orders", orders_router)
+api.add_router("/cases", cases_router)
 api.add_router("/", returns_router)
+
+# Last, so it matches only what nothing above does: a wrong URL under /api/v1/ answers a JSON
+# 404 like any other, not Django's HTML page. Unauthenticated, so it tells nobody more.
+_fallback = Router()
+
+
+@_fallback.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", auth=None, include_in_schema=False
+)
+def no_such_endpoint(request, rest: str):
+    raise NotFound(MSG_NO_ENDPOINT)
+
+
+api.add_router("/", _fallback)

@@ -1,6 +1,7 @@
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from pydantic import Field
 
 from aftersales.accounts.services import token_create
 from aftersales.core.errors import Unauthorized
@@ -11,7 +12,7 @@ router = Router(tags=["auth"])
 class TokenIn(Schema):
     username: str
     password: str
-    name: str = "api"
+    name: str = Field(default="api", max_length=64)
 
 
 class TokenOut(Schema):
@@ -42,5 +43,5 @@ def me(request):
         "username": user.username,
         "display_name": user.display_name,
         "roles": sorted(user.role_names),
-        "shops": user.shop_ids(),
+        "shops": sorted(user.shop_ids()),
     }

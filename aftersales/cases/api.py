@@ -1,17 +1,18 @@
 """Case endpoints: create, list with filters, get, each action, notes, photos."""
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: @paginate re-reads the view's signature from
+# its own module, where the string "Query[CaseFilters]" cannot be resolved, and the OpenAPI
+# schema then fails to build.
 import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import File, Query, Router, Schema
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from aftersales.accounts.models import User
 from aftersales.cases import selectors, services, workflows
@@ -37,7 +38,8 @@ class CaseIn(Schema):
     buyer_claim: str = ""
     requested_amount: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
     freight_insurance: bool = False
-    refused_at: dt.datetime | None = None
+    # Aware only: the refusal's 24-hour clock needs an instant, and a naive time names none.
+    refused_at: AwareDatetime | None = None
     priority: Priority | None = None
 
 
@@ -206,7 +208,7 @@ def _detail_out(case: Case, user: User) -> dict[str, Any]:
             "freight_insurance": detail.freight_insurance,
             "freight": [
                 {"leg": f.leg, "bearer": f.bearer, "amount": str(f.amount)}
-                for f in case.freight.all()
+                for f in case.freight.order_by("id")
             ],
         }
         if detail
@@ -215,8 +217,13 @@ def _detail_out(case: Case, user: User) -> dict[str, Any]:
     return out
 
 
+# A page never holds more than this, whatever limit is asked: the inbox of a big shop on
+# Double 11 holds a hundred thousand open cases.
+MAX_PAGE = 100
+
+
 @router.get("", response=list[CaseOut])
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
 def list_cases(request, filters: Query[CaseFilters]):
     qs = selectors.inbox(
         user=request.user,
@@ -252,7 +259,9 @@ def create_case(request, payload: CaseIn):
         refused_at=payload.refused_at,
         priority=payload.priority,
     )
-    return 201, _detail_out(selectors.case_get(user=request.user, case_id=case.pk), request.user)
+    return Status(
+        201, _detail_out(selectors.case_get(user=request.user, case_id=case.pk), request.user)
+    )
 
 
 @router.get("/{case_id}", response=CaseDetailOut)
@@ -300,7 +309,7 @@ def act(request, case_id: int, action: str, payload: ActionIn):
 def add_note(request, case_id: int, payload: NoteIn):
     case = selectors.case_get(user=request.user, case_id=case_id)
     note = services.note_add(case=case, author=request.user, body=payload.body, now=timezone.now())
-    return 201, {"id": note.pk, "body": note.body}
+    return Status(201, {"id": note.pk, "body": note.body})
 
 
 @router.post("/{case_id}/attachments", response={201: dict})
@@ -309,9 +318,12 @@ def add_attachment(request, case_id: int, file: File[UploadedFile]):
     attachment = services.attachment_add(
         case=case, uploaded_by=request.user, upload=file, now=timezone.now()
     )
-    return 201, {
-        "id": attachment.pk,
-        "content_type": attachment.content_type,
-        "size": attachment.size,
-        "name": attachment.original_name,
-    }
+    return Status(
+        201,
+        {
+            "id": attachment.pk,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+            "name": attachment.original_name,
+        },
+    )

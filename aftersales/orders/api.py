@@ -80,6 +80,16 @@ class OrderDetailOut(OrderOut):
     lines: list[LineOut]
     shipments: list[ShipmentOut]
 
+    # The schema reads the order itself, so the masking resolvers above see a model, not a
+    # dict of already-dumped values.
+    @staticmethod
+    def resolve_lines(obj) -> list:
+        return list(obj.lines.order_by("line_no"))
+
+    @staticmethod
+    def resolve_shipments(obj) -> list:
+        return list(obj.shipments.select_related("carrier").order_by("id"))
+
 
 class ContactOut(Schema):
     receiver_name: str
@@ -136,7 +146,9 @@ def import_files(
     request,
     shop_id: Form[int],
     orders_file: File[UploadedFile],
-    items_file: File[UploadedFile] | None = None,
+    # Optional inside File[...]: "File[UploadedFile] | None" hides the marker from ninja, which
+    # then reads the item report from the query string and never sees the upload.
+    items_file: File[UploadedFile | None] = None,
 ):
     """Import the seller centre's order report and item report (CSV in GBK or UTF-8, or XLSX).
     Bad rows are reported with their row number, column and reason; good rows are kept."""
@@ -168,12 +180,7 @@ def search_orders(request, q: str):
 
 @router.get("/{order_id}", response=OrderDetailOut)
 def get_order(request, order_id: int):
-    order = selectors.order_get(user=request.user, order_id=order_id)
-    return {
-        **OrderOut.from_orm(order).dict(),
-        "lines": list(order.lines.all()),
-        "shipments": list(order.shipments.select_related("carrier")),
-    }
+    return selectors.order_get(user=request.user, order_id=order_id)
 
 
 @router.post("/{order_id}/contact", response=ContactOut)

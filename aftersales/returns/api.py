@@ -9,9 +9,10 @@ from decimal import Decimal
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from ninja import Header, Router, Schema
+from ninja import Header, Router, Schema, Status
 from pydantic import Field
 
+from aftersales.cases.services import check_role
 from aftersales.core.errors import DomainError
 from aftersales.orders.models import OrderLine
 from aftersales.returns import selectors
@@ -79,10 +80,15 @@ def list_refunds(request, case_id: int | None = None, order_line_id: int | None 
 
 @router.post("/refunds", response={200: RefundOut, 201: RefundOut}, tags=["refunds"])
 def create_refund(
-    request, payload: RefundIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key")
+    request,
+    payload: RefundIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=64),
 ):
     """Record a refund against an order line. Repeating a request with the same key returns
-    the first refund (200) and moves no money again; the same key with other content is 409."""
+    the first refund (200) and moves no money again; the same key with other content is
+    refused (400, ``idempotency_reused``)."""
+    # Moving money is an agent's or a supervisor's call, as the case action "refund" is.
+    check_role(actor=request.user, action="refund")
     key = payload.idempotency_key or idempotency_key
     if not key:
         raise DomainError(MSG_KEY_REQUIRED, field="idempotency_key", code="required")
@@ -102,7 +108,7 @@ def create_refund(
         now=timezone.now(),
         case_id=payload.case_id,
     )
-    return (201 if created else 200), refund
+    return Status(201 if created else 200, refund)
 
 
 @router.get("/refunds/{refund_id}", response=RefundOut, tags=["refunds"])
@@ -112,6 +118,7 @@ def get_refund(request, refund_id: uuid.UUID):
 
 @router.post("/refunds/{refund_id}/settle", response=RefundOut, tags=["refunds"])
 def settle_refund(request, refund_id: uuid.UUID, payload: SettleIn):
+    check_role(actor=request.user, action="refund")
     refund = get_object_or_404(selectors.refunds_for(request.user), pk=refund_id)
     refund, _changed = refund_settle(
         refund_id=refund.pk,

@@ -1,0 +1,375 @@
+"""Orders through the API: import (export files and JSON), search, one order with its buyer's
+contact masked, and opening the contact on the record."""
+
+import datetime as dt
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from aftersales.accounts.models import ContactReveal
+from aftersales.orders.models import Order, OrderLine, Shipment
+from tests.api import API, bearer_client, error_of, order_build, post_json
+from tests.factories import OrderFactory, ShipmentFactory, UserFactory
+
+SAMPLES = Path("/work/shared/samples")
+ORDERS_CSV = SAMPLES / "ExportOrderList_sample.csv"
+ITEMS_CSV = SAMPLES / "ExportOrderDetailList_sample.csv"
+# One order of the sample: two pairs of jeans, shipped by STO, confirmed by the buyer.
+JEANS = "4110804066827487927"
+
+needs_samples = pytest.mark.skipif(
+    not ORDERS_CSV.exists(), reason="the sample exports live in /work/shared/samples"
+)
+
+
+@pytest.fixture
+def api(agent):
+    return bearer_client(agent)
+
+
+@pytest.fixture
+def socks(shop):
+    order, _lines = order_build(shop=shop, buyer_nick="tb-alice", postal_code="310000")
+    return order
+
+
+# --- search --------------------------------------------------------------------------------
+
+
+def test_search_by_order_number(api, socks):
+    response = api.get(f"{API}/orders?q={socks.order_no}")
+
+    assert response.status_code == 200
+    assert [o["id"] for o in response.json()] == [socks.pk]
+
+
+def test_search_by_buyer_nick_newest_first(api, shop, socks):
+    newer = OrderFactory(
+        shop=shop, buyer_nick="tb-alice", created_at=dt.datetime(2026, 11, 12, tzinfo=dt.UTC)
+    )
+    OrderFactory(shop=shop, buyer_nick="tb-bob")
+
+    response = api.get(f"{API}/orders?q=tb-alice")
+
+    assert [o["id"] for o in response.json()] == [newer.pk, socks.pk]
+
+
+def test_search_by_waybill(api, socks):
+    waybill = socks.shipments.get().waybill_no
+
+    response = api.get(f"{API}/orders?q={waybill}")
+
+    assert [o["id"] for o in response.json()] == [socks.pk]
+
+
+def test_search_matches_whole_values_only(api, socks):
+    response = api.get(f"{API}/orders?q={socks.order_no[:-1]}")
+
+    assert response.json() == []
+
+
+def test_search_with_an_empty_term_finds_nothing(api, socks):
+    assert api.get(f"{API}/orders?q=").json() == []
+    assert api.get(f"{API}/orders?q=%20%20").json() == []
+
+
+def test_search_without_a_term_is_422_on_q(api, socks):
+    response = api.get(f"{API}/orders")
+
+    assert response.status_code == 422
+    assert error_of(response)["field"] == "q"
+
+
+def test_search_masks_the_contact(api, socks):
+    [found] = api.get(f"{API}/orders?q={socks.order_no}").json()
+
+    assert (found["receiver_phone"], found["street"]) == ("138****5678", "****")
+
+
+# --- one order -----------------------------------------------------------------------------
+
+
+def test_get_order_masks_phone_and_street(api, shop, socks):
+    line = socks.lines.get()
+    shipment = socks.shipments.get()
+
+    response = api.get(f"{API}/orders/{socks.pk}")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": socks.pk,
+        "shop_id": shop.pk,
+        "order_no": socks.order_no,
+        "buyer_nick": "tb-alice",
+        "status": "success",
+        "receiver_name": "张三",
+        "receiver_phone": "138****5678",
+        "province": "浙江省",
+        "city": "杭州市",
+        "district": "西湖区",
+        "street": "****",
+        "goods_total": "99.00",
+        "freight_paid": "0.00",
+        "amount_paid": "99.00",
+        "created_at": "2026-11-10T02:00:00Z",
+        "paid_at": "2026-11-10T02:01:00Z",
+        "success_at": None,
+        "lines": [
+            {
+                "id": line.pk,
+                "line_no": 1,
+                "title": "男士中筒袜子 10双装",
+                "sku_code": "WZ-10",
+                "sku_properties": "",
+                "unit_price": "9.90",
+                "quantity": 10,
+                "amount_paid": "99.00",
+                "seven_day_eligible": True,
+                "seven_day_exclusion": "",
+                "seven_day_exclusion_note": "",
+                "warranty_months": 0,
+            }
+        ],
+        "shipments": [
+            {
+                "id": shipment.pk,
+                "direction": "outbound",
+                "carrier": "圆通速递",
+                "waybill_no": shipment.waybill_no,
+                "sign_precision": "exact",
+                "signed_at": "2026-11-12T02:00:00Z",
+                "signed_on": None,
+            }
+        ],
+    }
+    assert ContactReveal.objects.count() == 0
+
+
+def test_get_order_lists_shipments_in_order_and_without_a_carrier(api, socks):
+    ShipmentFactory(order=socks, direction="return", carrier=None, waybill_no="SF1")
+
+    shipments = api.get(f"{API}/orders/{socks.pk}").json()["shipments"]
+
+    assert [(s["direction"], s["carrier"]) for s in shipments] == [
+        ("outbound", "圆通速递"),
+        ("return", None),
+    ]
+
+
+def test_get_an_unknown_order_is_404(api, db):
+    response = api.get(f"{API}/orders/999999")
+
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"
+
+
+# --- opening the contact -------------------------------------------------------------------
+
+
+def test_an_agent_opens_the_contact_on_the_record(api, agent, socks):
+    response = api.post(f"{API}/orders/{socks.pk}/contact")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "receiver_name": "张三",
+        "receiver_phone": "13812345678",
+        "address": "浙江省 杭州市 西湖区 文三路 1号",
+        "postal_code": "310000",
+    }
+    reveal = ContactReveal.objects.get()
+    assert (reveal.user, reveal.order, reveal.via) == (agent, socks, "api")
+
+
+def test_each_opening_leaves_its_own_row(api, socks):
+    api.post(f"{API}/orders/{socks.pk}/contact")
+    api.post(f"{API}/orders/{socks.pk}/contact")
+
+    assert ContactReveal.objects.count() == 2
+
+
+def test_a_packer_may_not_open_the_contact(shop, socks):
+    packer = bearer_client(UserFactory(username="packer", roles=["packer"], shops=[shop]))
+
+    response = packer.post(f"{API}/orders/{socks.pk}/contact")
+    masked = packer.get(f"{API}/orders/{socks.pk}")
+
+    assert response.status_code == 403
+    assert error_of(response) == {
+        "code": "permission_denied",
+        "field": None,
+        "message": "您的角色不能查看买家的电话和地址。",
+    }
+    assert ContactReveal.objects.count() == 0
+    assert masked.json()["receiver_phone"] == "138****5678"
+
+
+# --- import from the seller centre's export files ------------------------------------------
+
+
+def _import(api, shop, orders: bytes | None = None, items: bytes | None = None):
+    files = {
+        "orders_file": io.BytesIO(orders if orders is not None else ORDERS_CSV.read_bytes()),
+    }
+    files["orders_file"].name = "ExportOrderList.csv"
+    if items is not None:
+        files["items_file"] = io.BytesIO(items)
+        files["items_file"].name = "ExportOrderDetailList.csv"
+    return api.post(f"{API}/orders/import", {"shop_id": shop.pk, **files})
+
+
+@needs_samples
+def test_import_the_sample_exports(api, shop):
+    response = _import(api, shop, items=ITEMS_CSV.read_bytes())
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "orders_created": 60,
+        "orders_updated": 0,
+        "orders_unchanged": 0,
+        "lines_created": 90,
+        "rows_read": 150,
+        "errors": [],
+    }
+    jeans = Order.objects.get(shop=shop, order_no=JEANS)
+    assert (jeans.buyer_nick, jeans.receiver_phone, jeans.status) == (
+        "tb1672766",
+        "17027522239",
+        "success",
+    )
+    assert list(OrderLine.objects.filter(order=jeans).values_list("sku_code", "quantity")) == [
+        ("NZK-27", 2)
+    ]
+
+
+@needs_samples
+def test_imported_orders_are_found_and_masked(api, shop):
+    _import(api, shop, items=ITEMS_CSV.read_bytes())
+    jeans = Order.objects.get(order_no=JEANS)
+    waybill = Shipment.objects.get(order=jeans).waybill_no
+
+    by_number = api.get(f"{API}/orders?q={JEANS}").json()
+    by_nick = api.get(f"{API}/orders?q=tb1672766").json()
+    by_waybill = api.get(f"{API}/orders?q={waybill}").json()
+    detail = api.get(f"{API}/orders/{jeans.pk}").json()
+
+    assert waybill == "77956997616807"
+    assert [o["id"] for o in by_number] == [o["id"] for o in by_nick] == [jeans.pk]
+    assert [o["id"] for o in by_waybill] == [jeans.pk]
+    assert (detail["receiver_phone"], detail["street"]) == ("170****2239", "****")
+    assert [(ln["sku_code"], ln["quantity"]) for ln in detail["lines"]] == [("NZK-27", 2)]
+    assert [(s["carrier"], s["waybill_no"]) for s in detail["shipments"]] == [
+        ("申通快递", "77956997616807")
+    ]
+
+
+@needs_samples
+def test_importing_again_changes_nothing(api, shop):
+    _import(api, shop, items=ITEMS_CSV.read_bytes())
+
+    again = _import(api, shop, items=ITEMS_CSV.read_bytes())
+
+    assert again.json()["orders_unchanged"] == 60
+    assert (again.json()["orders_created"], again.json()["lines_created"]) == (0, 0)
+    assert (Order.objects.count(), OrderLine.objects.count()) == (60, 90)
+
+
+def test_a_file_that_is_not_an_export_is_reported(api, shop):
+    response = _import(api, shop, orders=b"hello, world\n")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["orders_created"], len(body["errors"])) == (0, 1)
+    assert Order.objects.count() == 0
+
+
+def test_import_without_the_orders_file_is_422(api, shop):
+    response = api.post(f"{API}/orders/import", {"shop_id": shop.pk})
+
+    assert response.status_code == 422
+    assert error_of(response)["field"] == "orders_file"
+
+
+# --- import as JSON ------------------------------------------------------------------------
+
+
+def _order(**changes):
+    return {
+        "order_no": "4100000000000000001",
+        "buyer_nick": "tb-json",
+        "receiver_name": "王五",
+        "receiver_phone": "13900001111",
+        "province": "上海",
+        "city": "上海市",
+        "district": "浦东新区",
+        "street": "世纪大道 1号",
+        "status": "wait_seller_send",
+        "goods_total": "99.00",
+        "freight_paid": "0.00",
+        "amount_paid": "99.00",
+        "created_at": "2026-11-10T10:00:00+08:00",
+        "paid_at": "2026-11-10T10:01:00+08:00",
+        "lines": [{"title": "袜子", "sku_code": "WZ-10", "unit_price": "9.90", "quantity": 10}],
+        **changes,
+    }
+
+
+def test_upsert_creates_then_updates(api, shop):
+    created = post_json(api, f"{API}/orders", {"shop_id": shop.pk, "orders": [_order()]})
+    updated = post_json(
+        api,
+        f"{API}/orders",
+        {"shop_id": shop.pk, "orders": [_order(status="success", waybill_no="YT1")]},
+    )
+
+    assert created.status_code == 200
+    assert created.json() == {
+        "orders_created": 1,
+        "orders_updated": 0,
+        "orders_unchanged": 0,
+        "lines_created": 1,
+        "rows_read": 1,
+        "errors": [],
+    }
+    assert (updated.json()["orders_updated"], updated.json()["lines_created"]) == (1, 0)
+    order = Order.objects.get()
+    assert (order.shop, order.status, order.amount_paid) == (shop, "success", Decimal("99.00"))
+    assert list(order.lines.values_list("title", "amount_paid")) == [("袜子", Decimal("99.00"))]
+
+
+def test_upsert_reports_a_bad_order_and_keeps_the_good(api, shop):
+    response = post_json(
+        api,
+        f"{API}/orders",
+        {
+            "shop_id": shop.pk,
+            "orders": [
+                _order(order_no="4100000000000000002", created_at="2026-11-10T10:00:00"),
+                _order(),
+            ],
+        },
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["orders_created"] == 1
+    assert [(e["row"], e["field"]) for e in body["errors"]] == [(1, "created_at")]
+    assert list(Order.objects.values_list("order_no", flat=True)) == ["4100000000000000001"]
+
+
+def test_upsert_with_a_body_that_does_not_validate_is_422(api, shop):
+    response = post_json(
+        api, f"{API}/orders", {"shop_id": shop.pk, "orders": [_order(goods_total="much")]}
+    )
+
+    assert response.status_code == 422
+    assert error_of(response)["field"] == "orders.0.goods_total"
+    assert Order.objects.count() == 0
+
+
+def test_upsert_into_an_unknown_shop_is_404(api, db):
+    response = post_json(api, f"{API}/orders", {"shop_id": 999999, "orders": [_order()]})
+
+    assert response.status_code == 404
+    assert Order.objects.count() == 0
