@@ -94,15 +94,17 @@ def page(browser, live_server, django_db_serialized_rollback) -> Iterator[Page]:
         if message.type == "error" and not DELIBERATE_422.search(message.text):
             problems.append(f"console error: {message.text} ({message.location.get('url')})")
 
+    def is_static(url: str) -> bool:
+        return url.removeprefix(live_server.url).startswith(settings.STATIC_URL)
+
     def on_response(response) -> None:
-        path = response.url.removeprefix(live_server.url)
-        if response.status >= 500 or (
-            path.startswith(settings.STATIC_URL) and response.status >= 400
-        ):
-            problems.append(f"{response.status} {path}")
+        if response.status >= 500 or (is_static(response.url) and response.status >= 400):
+            problems.append(f"{response.status} {response.url}")
 
     def on_request_failed(request) -> None:
-        problems.append(f"request failed: {request.url} {request.failure}")
+        # Only assets: a page request may be cut short on purpose by the next navigation.
+        if is_static(request.url):
+            problems.append(f"request failed: {request.url} {request.failure}")
 
     page.on("console", on_console)
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
