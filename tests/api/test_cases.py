@@ -704,3 +704,48 @@ def test_patch_with_a_stale_version_is_409(agent, agent2, shipped_return):
     assert response.status_code == 409
     assert error_of(response)["code"] == "concurrent_change"
     assert Case.objects.get(pk=shipped_return.pk).assignee_id is None
+
+
+# --- cost ----------------------------------------------------------------------------------
+
+
+def _queries(api, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert api.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_inbox_costs_the_same_for_two_cases_or_eight(agent, shop):
+    api = bearer_client(agent)
+
+    def open_cases(n: int) -> None:
+        for _ in range(n):
+            order, lines = order_build(shop=shop)
+            return_case_open(
+                order=order,
+                kind="return_refund",
+                lines=[(lines[0], 1)],
+                reason="quality",
+                actor=agent,
+                now=NOW,
+            )
+
+    open_cases(2)
+    few = _queries(api, f"{API}/cases")
+    open_cases(6)
+    many = _queries(api, f"{API}/cases")
+
+    assert many == few
+
+
+def test_a_case_costs_the_same_however_long_its_timeline(agent, shipped_return):
+    api = bearer_client(agent)
+    url = f"{API}/cases/{shipped_return.pk}"
+    short = _queries(api, url)
+    for n in range(5):
+        case_services.note_add(case=shipped_return, author=agent, body=f"备注{n}", now=NOW)
+
+    assert _queries(api, url) == short

@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from aftersales.accounts.models import ContactReveal
 from aftersales.approvals.models import Approval
 from aftersales.cases.models import Case, CaseAttachment, CaseEvent, CaseNote
+from aftersales.cases.services import attachment_add, note_add
 from aftersales.orders.models import Order
 from aftersales.returns.models import Refund
 from aftersales.returns.services import case_act, refund_request, return_case_open
@@ -33,7 +34,7 @@ def _frozen(time_machine):
 
 
 @pytest.fixture
-def records(shop, agent, supervisor, settings, tmp_path):
+def records(shop, agent, settings, tmp_path):
     """Shop A's records of every kind the API can address."""
     settings.MEDIA_ROOT = tmp_path
     order, lines = order_build(
@@ -61,8 +62,6 @@ def records(shop, agent, supervisor, settings, tmp_path):
         actor=agent,
         now=NOW,
     )
-    from aftersales.cases.services import attachment_add, note_add
-
     note = note_add(case=case, author=agent, body="秘密备注", now=NOW)
     attachment = attachment_add(
         case=case,
