@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks",
+    "ninja",
     "aftersales.core",
     "aftersales.accounts",
     "aftersales.logistics",
