@@ -176,6 +176,7 @@ DATETIME_RE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T](\d{1,2}):(\d{2
 POSTAL_RE = re.compile(r"[(（]\s*(\d{6})\s*[)）]\s*$")
 WAYBILL_PREFIX_RE = re.compile(r"^no\s*[:：]\s*", re.IGNORECASE)
 
+CENTS = Decimal("0.01")
 MONEY_MAX = Decimal("9999999999.99")  # DecimalField(max_digits=12, decimal_places=2)
 QUANTITY_MAX = 2_147_483_647  # PositiveIntegerField on every backend
 
@@ -297,11 +298,12 @@ def check_money(amount: Decimal) -> Decimal:
         raise CellError("invalid_money", str(MSG_WRONG_TYPE))
     if amount < 0:
         raise CellError("negative_money", MSG_MONEY_NEGATIVE % {"value": amount})
-    if amount != amount.quantize(Decimal("0.01")):
-        raise CellError("money_precision", MSG_MONEY_PRECISION % {"value": amount})
     if amount > MONEY_MAX:
         raise CellError("money_range", MSG_MONEY_RANGE % {"value": amount})
-    return amount.quantize(Decimal("0.01"))
+    cents = amount.quantize(CENTS)
+    if amount != cents:
+        raise CellError("money_precision", MSG_MONEY_PRECISION % {"value": amount})
+    return cents
 
 
 def parse_quantity(value: str) -> int:
@@ -322,9 +324,17 @@ def parse_datetime(value: str) -> dt.datetime | None:
     match = DATETIME_RE.match(text)
     if not match:
         raise CellError("invalid_datetime", MSG_DATETIME % {"value": text})
-    year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+    year, month, day, hour, minute, second = match.groups()
     try:
-        return dt.datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
+        return dt.datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second or 0),
+            tzinfo=SHANGHAI,
+        )
     except ValueError:
         raise CellError("invalid_datetime", MSG_DATETIME % {"value": text}) from None
 
@@ -348,6 +358,9 @@ def parse_waybill(value: str) -> str:
     return WAYBILL_PREFIX_RE.sub("", unwrap(value).lstrip("'")).strip()
 
 
+REGION_MAX = Order._meta.get_field("province").max_length  # city and district alike
+
+
 def split_address(value: str) -> tuple[str, str, str, str, str]:
     """``省 市 区 街道 门牌(邮编)`` → (province, city, district, street, postal_code).
 
@@ -362,8 +375,7 @@ def split_address(value: str) -> tuple[str, str, str, str, str]:
         postal_code = match.group(1)
         text = text[: match.start()].strip()
     parts = text.split()
-    region_max = _max_length(Order, "province")
-    if len(parts) >= 3 and all(len(p) <= region_max for p in parts[:3]):
+    if len(parts) >= 3 and all(len(p) <= REGION_MAX for p in parts[:3]):
         return parts[0], parts[1], parts[2], " ".join(parts[3:]), postal_code
     return "", "", "", " ".join(parts), postal_code
 
@@ -412,6 +424,13 @@ def _check_text(errors: list[FieldError], key: str, value: Any, limit: int, *, r
         errors.append(FieldError(key, "too_long", message))
 
 
+def _text_errors(values: dict[str, Any], limits: dict[str, int], required: str) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for key, limit in limits.items():
+        _check_text(errors, key, values.get(key, ""), limit, required=key == required)
+    return errors
+
+
 def _check(errors: list[FieldError], key: str, check: Callable[[], object]) -> None:
     try:
         check()
@@ -435,8 +454,11 @@ def _check_quantity(value: Any) -> None:
         raise CellError("invalid_quantity", MSG_QUANTITY % {"value": value})
 
 
+STATUS_VALUES = frozenset(OrderStatus.values)
+
+
 def _check_status(value: Any) -> None:
-    if value not in OrderStatus.values:
+    if value not in STATUS_VALUES:
         raise CellError("unknown_status", MSG_STATUS % {"value": value})
 
 
@@ -467,8 +489,7 @@ def order_input_errors(order: OrderInput) -> list[FieldError]:
     """Every problem of one structured order, each naming its key (``lines[0].quantity``)."""
     errors: list[FieldError] = []
     _check(errors, "order_no", lambda: _check_order_no(order.get("order_no")))
-    for key, limit in TEXT_LIMITS.items():
-        _check_text(errors, key, order.get(key, ""), limit, required=key == "buyer_nick")
+    errors.extend(_text_errors(order, TEXT_LIMITS, "buyer_nick"))  # type: ignore[arg-type]
     _check(errors, "status", lambda: _check_status(order.get("status")))
     for key in ("goods_total", "freight_paid", "amount_paid"):
         _check(errors, key, lambda key=key: check_money(order.get(key)))
@@ -486,11 +507,9 @@ def order_input_errors(order: OrderInput) -> list[FieldError]:
 
 
 def line_input_errors(line: LineInput) -> list[FieldError]:
-    errors: list[FieldError] = []
     if not isinstance(line, dict):
         return [FieldError("", "wrong_type", str(MSG_WRONG_TYPE))]
-    for key, limit in LINE_TEXT_LIMITS.items():
-        _check_text(errors, key, line.get(key, ""), limit, required=key == "title")
+    errors = _text_errors(line, LINE_TEXT_LIMITS, "title")  # type: ignore[arg-type]
     _check(errors, "unit_price", lambda: check_money(line.get("unit_price")))
     _check(errors, "quantity", lambda: _check_quantity(line.get("quantity")))
     if line.get("amount_paid") is not None:
@@ -525,10 +544,11 @@ def _parse_cells(
     return values, errors
 
 
-def _to_columns(errors: list[FieldError], columns: dict[str, str], seen: set[str]):
-    """Rename validation errors from input keys to the column the user sees, dropping those
-    whose column already failed to parse."""
-    out = []
+def _to_columns(errors: list[FieldError], columns: dict[str, str]) -> list[FieldError]:
+    """Rename errors from input keys to the column the user sees; the address is one column
+    split into five keys, so it is reported once."""
+    out: list[FieldError] = []
+    seen: set[str] = set()
     for e in errors:
         column = columns.get(e.field, e.field)
         if column not in seen:
@@ -580,11 +600,12 @@ def parse_order_row(row: int, cells: dict[str, str]) -> ParsedRow:
     }
     if errors:
         return ParsedRow(row, order_no, errors=errors)
-    order: OrderInput = values  # type: ignore[assignment]
-    errors = _to_columns(order_input_errors(order), ORDER_FIELD_COLUMNS, set())
+    # The parsers above already guarantee types, money, times and status; only the lengths
+    # of free text are left to check.
+    errors = _to_columns(_text_errors(values, TEXT_LIMITS, "buyer_nick"), ORDER_FIELD_COLUMNS)
     if errors:
         return ParsedRow(row, order_no, errors=errors)
-    return ParsedRow(row, order_no, data=order)
+    return ParsedRow(row, order_no, data=values)
 
 
 _LINE_PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
@@ -606,11 +627,10 @@ def parse_item_row(row: int, cells: dict[str, str]) -> ParsedRow:
     values["sku_properties"] = properties
     if errors:
         return ParsedRow(row, order_no, errors=errors)
-    line: LineInput = values  # type: ignore[assignment]
-    errors = _to_columns(line_input_errors(line), LINE_FIELD_COLUMNS, set())
+    errors = _to_columns(_text_errors(values, LINE_TEXT_LIMITS, "title"), LINE_FIELD_COLUMNS)
     if errors:
         return ParsedRow(row, order_no, errors=errors)
-    return ParsedRow(row, order_no, data=line)
+    return ParsedRow(row, order_no, data=values)
 
 
 # --- Reading a file: CSV or XLSX, streamed ------------------------------------------------

@@ -1,0 +1,249 @@
+"""The cell parsers of the order import: pure functions, no database."""
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+
+from aftersales.orders import importers
+from aftersales.orders.importers import CellError
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("西藏自治区 阿里地区 噶尔县 狮泉河镇 文化路 3号(859400)",
+         ("西藏自治区", "阿里地区", "噶尔县", "狮泉河镇 文化路 3号", "859400")),
+        ("北京 北京市 朝阳区 望京街道 阜通东大街 6号院 3号楼 902(100102)",
+         ("北京", "北京市", "朝阳区", "望京街道 阜通东大街 6号院 3号楼 902", "100102")),
+        # Full-width brackets and doubled spaces, as a hand-edited sheet may have them.
+        ("浙江省  杭州市 西湖区 文三路 478号（310012）",
+         ("浙江省", "杭州市", "西湖区", "文三路 478号", "310012")),
+        ("浙江省 杭州市 西湖区", ("浙江省", "杭州市", "西湖区", "", "")),
+        # No structure to go by: kept whole rather than cut at a guess.
+        ("杭州市西湖区文三路478号(310012)", ("", "", "", "杭州市西湖区文三路478号", "310012")),
+        ("", ("", "", "", "", "")),
+    ],
+)  # fmt: skip
+def test_split_address(raw, expected):
+    assert importers.split_address(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("378.00", Decimal("378.00")),
+        ("9.9", Decimal("9.90")),
+        ("0", Decimal("0.00")),
+        ("1,234.50", Decimal("1234.50")),
+        ("¥12.00", Decimal("12.00")),
+        (' ="20.00" ', Decimal("20.00")),
+    ],
+)
+def test_parse_money(raw, expected):
+    result = importers.parse_money(raw)
+
+    assert result == expected
+    assert result.as_tuple().exponent == -2
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("", "required"),
+        ("39O.00", "invalid_money"),
+        ("1e3", "invalid_money"),
+        ("NaN", "invalid_money"),
+        ("-5.00", "negative_money"),
+        ("9.999", "money_precision"),
+        ("10000000000.00", "money_range"),
+    ],
+)
+def test_parse_money_refuses(raw, code):
+    with pytest.raises(CellError) as refused:
+        importers.parse_money(raw)
+
+    assert refused.value.code == code
+
+
+def test_check_money_refuses_a_float():
+    with pytest.raises(CellError) as refused:
+        importers.check_money(9.9)
+
+    assert (refused.value.code, refused.value.message) == ("invalid_money", "类型不正确。")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", 1), ("10", 10), (" 2 ", 2)])
+def test_parse_quantity(raw, expected):
+    assert importers.parse_quantity(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "1.5", "两", "99999999999"])
+def test_parse_quantity_refuses(raw):
+    with pytest.raises(CellError) as refused:
+        importers.parse_quantity(raw)
+
+    assert refused.value.message == importers.MSG_QUANTITY % {"value": raw}
+
+
+@pytest.mark.parametrize(
+    ("raw", "utc"),
+    [
+        ("2026-11-13 07:19:00", dt.datetime(2026, 11, 12, 23, 19, tzinfo=dt.UTC)),
+        ("2026/11/3 7:19", dt.datetime(2026, 11, 2, 23, 19, tzinfo=dt.UTC)),
+        ("2026-01-01 00:00:00", dt.datetime(2025, 12, 31, 16, 0, tzinfo=dt.UTC)),
+    ],
+)
+def test_parse_datetime_is_shanghai_wall_time(raw, utc):
+    parsed = importers.parse_datetime(raw)
+
+    assert parsed == utc
+    assert parsed.utcoffset() == dt.timedelta(hours=8)
+
+
+def test_an_empty_time_did_not_happen():
+    assert importers.parse_datetime("  ") is None
+
+
+@pytest.mark.parametrize("raw", ["2026-11-31 10:00:00", "2026-11-13", "13/11/2026 07:19", "昨天"])
+def test_parse_datetime_refuses(raw):
+    with pytest.raises(CellError) as refused:
+        importers.parse_datetime(raw)
+
+    assert refused.value.code == "invalid_datetime"
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        ("交易成功", "success"),
+        ("交易关闭", "closed"),
+        ("卖家已发货，等待买家确认", "wait_buyer_confirm"),
+        ("买家已付款,等待卖家发货", "wait_seller_send"),
+        ("等待买家付款", "wait_buyer_pay"),
+        ("付款以后用户退款成功，交易自动关闭", "closed"),
+    ],
+)
+def test_parse_status(raw, status):
+    assert importers.parse_status(raw) == status
+
+
+def test_an_unknown_status_is_refused_by_name():
+    with pytest.raises(CellError) as refused:
+        importers.parse_status("已退款")
+
+    assert refused.value.message == "无法识别的订单状态：已退款"
+
+
+@pytest.mark.parametrize(
+    ("parse", "raw", "expected"),
+    [
+        (importers.parse_order_no, '="4164111318168545451"', "4164111318168545451"),
+        (importers.parse_order_no, "4164111318168545451\t", "4164111318168545451"),
+        (importers.parse_phone, "'17382896655", "17382896655"),
+        (importers.parse_waybill, "No:77956997616807", "77956997616807"),
+        (importers.parse_waybill, "no：SF9870258565754", "SF9870258565754"),
+        (importers.parse_waybill, "", ""),
+    ],
+)
+def test_spreadsheet_guards_are_removed(parse, raw, expected):
+    assert parse(raw) == expected
+
+
+def test_an_order_number_must_look_like_one():
+    with pytest.raises(CellError) as refused:
+        importers.parse_order_no("4.16411E+18")
+
+    assert refused.value.code == "invalid_order_no"
+
+
+def test_carrier_codes_are_fixed_for_the_common_ones_and_stable_for_others():
+    assert [importers.carrier_code(n) for n in ["顺丰速运", "邮政快递包裹", "京东快递"]] == [
+        "sf",
+        "post",
+        "jd",
+    ]
+    code = importers.carrier_code("某地方快递")
+    assert code == importers.carrier_code("某地方快递")
+    assert code.startswith("c-")
+    assert len(code) == 14
+    assert code != importers.carrier_code("另一家快递")
+
+
+def test_an_xlsx_number_cell_becomes_its_decimal_text():
+    assert importers._xlsx_cell(9.9) == "9.9"
+    assert importers._xlsx_cell(378.0) == "378"
+    assert importers._xlsx_cell(None) == ""
+    assert importers._xlsx_cell(dt.datetime(2026, 11, 13, 7, 19)) == "2026-11-13 07:19:00"  # noqa: DTZ001
+
+
+@pytest.mark.parametrize(
+    ("head", "encoding"),
+    [
+        ("订单编号".encode("gbk"), "gb18030"),
+        ("订单编号".encode(), "utf-8"),
+        ("订单编号".encode("utf-8-sig"), "utf-8-sig"),
+        # The sample cut in the middle of a character is still UTF-8.
+        ("订单编号".encode()[:-1], "utf-8"),
+    ],
+)
+def test_the_encoding_is_told_from_the_content(head, encoding):
+    assert importers._sniff_encoding(head) == encoding
+
+
+def test_parse_order_row_reports_every_bad_cell_by_column():
+    cells = {
+        "订单编号": '="4110804066827487927"',
+        "买家会员名": "",
+        "买家应付货款": "abc",
+        "买家应付邮费": "0.00",
+        "买家实际支付金额": "0.00",
+        "订单状态": "交易成功",
+        "订单创建时间": "2026-11-13 07:19:00",
+        "收货人姓名": "李" * 65,
+    }
+
+    parsed = importers.parse_order_row(7, cells)
+
+    assert (parsed.row, parsed.order_no, parsed.data) == (7, "4110804066827487927", None)
+    assert [(e.field, e.code) for e in parsed.errors] == [("买家应付货款", "invalid_money")]
+
+    cells["买家应付货款"] = "1.00"
+    parsed = importers.parse_order_row(7, cells)
+
+    assert [(e.field, e.code, e.message) for e in parsed.errors] == [
+        ("买家会员名", "required", "不能为空。"),
+        ("收货人姓名", "too_long", "内容过长：最多 64 个字符，实际 65 个。"),
+    ]
+
+
+def test_open_table_names_every_missing_column():
+    data = "订单编号,标题\n1,袜子\n".encode()
+
+    with (
+        pytest.raises(importers.TableError) as refused,
+        importers.open_table(
+            io.BytesIO(data), required=importers.ITEM_COLUMNS_REQUIRED, default_name="宝贝报表"
+        ),
+    ):
+        pass  # pragma: no cover
+
+    assert refused.value.error.as_dict() == {
+        "file": "宝贝报表",
+        "row": 1,
+        "field": "价格、购买数量、商家编码",
+        "code": "missing_columns",
+        "message": "缺少必需的列：价格、购买数量、商家编码。整个文件未导入。",
+    }
+
+
+def test_open_table_skips_blank_rows_and_counts_rows_as_a_spreadsheet_does():
+    data = '\ufeff订单编号,标题,价格,购买数量,商家编码\n1,a,1,1,\n,,,,\n2,"b\nc",1,1,\n3,d,1,1,X\n'
+    with importers.open_table(
+        io.BytesIO(data.encode()), required=importers.ITEM_COLUMNS_REQUIRED
+    ) as table:
+        rows = [(row, cells["订单编号"], cells["标题"]) for row, cells in table.rows()]
+
+    # A line break inside a quoted cell does not start a new row.
+    assert rows == [(2, "1", "a"), (4, "2", "b\nc"), (5, "3", "d")]
