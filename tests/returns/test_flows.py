@@ -323,6 +323,63 @@ def test_buyer_ship_refuses_what_is_missing(shop, agent, params, field, code):
     assert written(case) == before
 
 
+@pytest.mark.parametrize(
+    ("params", "field", "code"),
+    [
+        ({"carrier": "yto", "waybill_no": "Y" * 41}, "waybill_no", "too_long"),
+        ({"carrier": "yto", "waybill_no": "YT1", "freight": "-1"}, "freight", "amount_negative"),
+        ({"carrier": "yto", "waybill_no": "YT1", "freight": "1e10"}, "freight", "invalid_amount"),
+        ({"carrier": "yto", "waybill_no": "YT1", "freight": "NaN"}, "freight", "invalid_amount"),
+    ],
+)
+def test_buyer_ship_refuses_what_the_records_cannot_hold(shop, agent, params, field, code):
+    case, _line = _return_case(shop, agent)
+    act(case, "agree", agent, T1)
+    before = written(case)
+
+    with pytest.raises(DomainError) as exc:
+        act(case, "buyer_ship", agent, T2, **params)
+
+    assert (exc.value.field, exc.value.code) == (field, code)
+    assert written(case) == before
+
+
+def test_agree_refuses_a_return_address_longer_than_the_record(shop, agent):
+    case, _line = _return_case(shop, agent)
+    before = written(case)
+
+    with pytest.raises(DomainError) as exc:
+        act(case, "agree", agent, T1, return_address="地" * 256)
+
+    assert (exc.value.field, exc.value.code) == ("return_address", "too_long")
+    assert written(case) == before
+
+
+@pytest.mark.parametrize("received", ["all", [2], 2])
+def test_receive_refuses_quantities_that_are_not_per_line(shop, agent, warehouse, received):
+    case, _line = _return_case(shop, agent)
+    act(case, "agree", agent, T1)
+    act(case, "buyer_ship", agent, T2, carrier="yto", waybill_no="YT1")
+    before = written(case)
+
+    with pytest.raises(DomainError) as exc:
+        act(case, "receive", warehouse, T3, received=received, intact=True)
+
+    assert (exc.value.field, exc.value.code) == ("received", "invalid")
+    assert written(case) == before
+
+
+def test_decide_refuses_an_amount_the_records_cannot_hold(shop, agent):
+    case, _line = _compensation(shop, agent)
+    before = written(case)
+
+    with pytest.raises(DomainError) as exc:
+        act(case, "decide", agent, T1, remedy="cash", amount="10000000000")
+
+    assert (exc.value.field, exc.value.code) == ("amount", "invalid_amount")
+    assert written(case) == before
+
+
 @pytest.mark.parametrize("qty", [3, -1, "两"])
 def test_receive_refuses_a_quantity_it_cannot_take(shop, agent, warehouse, qty):
     case, line = _return_case(shop, agent)

@@ -7,6 +7,7 @@ compare-and-set, appends the event, and queues notifications after commit.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -79,6 +80,14 @@ MSG_KIND_NOT_RETURN = _("该类型不属于退换货及补偿。")
 MSG_UNKNOWN_REASON = _("未知的售后原因：%(reason)s")
 MSG_REFUND_EXCEEDS_CASE = _("退款金额超出本售后单商品的实付金额：最多可退 %(max)s 元。")
 MSG_AMOUNT_NOT_POSITIVE = _("金额必须大于 0。")
+MSG_AMOUNT_FORMAT = _("金额格式不正确。")
+MSG_FREIGHT_NEGATIVE = _("运费不能为负数。")
+MSG_TOO_LONG = _("不能超过 %(max)s 个字符。")
+MSG_RECEIVED_FORMAT = _("请按商品行填写实收数量。")
+
+# The largest amount a money column (12 digits, 2 after the point) holds. Above it PostgreSQL
+# fails the insert and SQLite keeps it as given: refused here, the same on both.
+MAX_AMOUNT = Decimal("9999999999.99")
 MSG_UNKNOWN_ACTION = _("该售后单没有这个操作。")
 
 
@@ -261,11 +270,19 @@ def _carrier(params: dict[str, Any]) -> Carrier:
     return found
 
 
+def _bounded(value: str, *, model: type, field: str, param: str) -> str:
+    """Refuse text longer than its column: PostgreSQL would fail the write, SQLite keep it."""
+    limit = model._meta.get_field(field).max_length
+    if len(value) > limit:
+        raise DomainError(MSG_TOO_LONG % {"max": limit}, field=param, code="too_long")
+    return value
+
+
 def _waybill(params: dict[str, Any]) -> str:
     waybill = str(params.get("waybill_no") or "").strip()
     if not waybill:
         raise DomainError(MSG_WAYBILL_REQUIRED, field="waybill_no", code="required")
-    return waybill
+    return _bounded(waybill, model=Shipment, field="waybill_no", param="waybill_no")
 
 
 def _case_lines(case: Case) -> list[CaseLine]:
@@ -329,9 +346,21 @@ def _amount_param(params: dict[str, Any], name: str) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
-        return to_money(str(value))
+        amount = to_money(str(value))
     except Exception as exc:
-        raise DomainError(_("金额格式不正确。"), field=name, code="invalid_amount") from exc
+        raise DomainError(MSG_AMOUNT_FORMAT, field=name, code="invalid_amount") from exc
+    if abs(amount) > MAX_AMOUNT:
+        raise DomainError(MSG_AMOUNT_FORMAT, field=name, code="invalid_amount")
+    return amount
+
+
+def _freight_param(params: dict[str, Any]) -> Decimal:
+    freight = _amount_param(params, "freight")
+    if freight is None:
+        return ZERO
+    if freight < 0:
+        raise DomainError(MSG_FREIGHT_NEGATIVE, field="freight", code="amount_negative")
+    return freight
 
 
 def _refund_amount_param(params: dict[str, Any]) -> Decimal | None:
@@ -377,7 +406,12 @@ def _agree(case, detail, actor, now, params):
         detail.decided_at = now
         detail.save(update_fields=["decided_at"])
         return CaseStatus.REFUNDING, {"due_at": None, "due_rule": ""}, _refund_detail(refunds)
-    address = str(params.get("return_address") or case.shop.return_address)
+    address = _bounded(
+        str(params.get("return_address") or case.shop.return_address),
+        model=ReturnDetail,
+        field="return_address",
+        param="return_address",
+    )
     detail.return_address = address
     detail.decided_at = now
     detail.save(update_fields=["return_address", "decided_at"])
@@ -411,7 +445,7 @@ def _cancel(case, detail, actor, now, params):
 def _buyer_ship(case, detail, actor, now, params):
     carrier = _carrier(params)
     waybill = _waybill(params)
-    freight = _amount_param(params, "freight") or ZERO
+    freight = _freight_param(params)
     shipment = Shipment.objects.create(
         order=case.order,
         case=case,
@@ -436,7 +470,9 @@ def _buyer_ship(case, detail, actor, now, params):
 
 
 def _set_received(case: Case, params: dict[str, Any]) -> dict[str, int]:
-    quantities: dict = params.get("received") or {}
+    quantities = params.get("received") or {}
+    if not isinstance(quantities, Mapping):
+        raise DomainError(MSG_RECEIVED_FORMAT, field="received", code="invalid")
     out = {}
     for cl in _case_lines(case):
         raw = quantities.get(str(cl.order_line_id), quantities.get(cl.order_line_id, cl.quantity))
@@ -557,7 +593,7 @@ def _ship_replacement(case, detail, actor, now, params):
     carrier = _carrier(params)
     waybill = _waybill(params)
     _take_stock(case)
-    freight = _amount_param(params, "freight") or ZERO
+    freight = _freight_param(params)
     shipment = Shipment.objects.create(
         order=case.order,
         case=case,
@@ -634,7 +670,7 @@ def _decide_reship(case, detail, actor, now, params):
 def _reship(case, detail, actor, now, params):
     carrier = _carrier(params)
     waybill = _waybill(params)
-    freight = _amount_param(params, "freight") or ZERO
+    freight = _freight_param(params)
     shipment = Shipment.objects.create(
         order=case.order,
         case=case,
