@@ -268,6 +268,25 @@ def test_amounts_not_above_zero_are_refused(order, amount, freight, field):
     assert Refund.objects.count() == 0
 
 
+@pytest.mark.parametrize("key", ["", "k" * 65])
+def test_a_key_empty_or_longer_than_its_column_is_refused(order, key):
+    _order, (socks, _shorts) = order
+
+    with pytest.raises(DomainError) as exc:
+        _request(socks, D("1.00"), key)
+
+    assert (exc.value.field, exc.value.code) == ("idempotency_key", "invalid")
+    assert Refund.objects.count() == 0
+
+
+def test_a_key_of_64_characters_is_kept_whole(order):
+    _order, (socks, _shorts) = order
+
+    refund, _ = _request(socks, D("1.00"), "k" * 64)
+
+    assert Refund.objects.get(pk=refund.pk).idempotency_key == "k" * 64
+
+
 def test_a_float_amount_is_refused(order):
     _order, (socks, _shorts) = order
 

@@ -26,6 +26,7 @@ __all__ = [
     "MSG_AMOUNT_NOT_POSITIVE",
     "MSG_FREIGHT_CAP",
     "MSG_IDEMPOTENCY_REUSED",
+    "MSG_KEY_INVALID",
     "MSG_LINE_CAP",
     "MSG_REFUND_SETTLED",
     "refund_request",
@@ -38,6 +39,7 @@ MSG_LINE_CAP = _(
 MSG_FREIGHT_CAP = _("退运费超出该订单实付运费：实付 %(paid)s 元，最多还可退 %(left)s 元。")
 MSG_IDEMPOTENCY_REUSED = _("幂等键已用于另一笔不同内容的退款。")
 MSG_AMOUNT_NOT_POSITIVE = _("退款金额必须大于 0，且不能为负数。")
+MSG_KEY_INVALID = _("幂等键须为 1 到 64 个字符。")
 MSG_REFUND_SETTLED = _("该退款已是“%(status)s”，不能再改为“%(target)s”。")
 
 
@@ -83,6 +85,11 @@ def refund_request(
 ) -> tuple[Refund, bool]:
     """Record a refund as pending. Returns (refund, created). The same key with the same
     content returns the first refund and moves no money again."""
+    # The key's column holds 64 characters: longer fails the insert on PostgreSQL and is kept
+    # whole on SQLite, so the same request would be once-only on one database and not the other.
+    key_limit = Refund._meta.get_field("idempotency_key").max_length
+    if not idempotency_key or len(idempotency_key) > key_limit:
+        raise DomainError(MSG_KEY_INVALID, field="idempotency_key", code="invalid")
     amount = to_money(amount)
     freight_amount = to_money(freight_amount)
     if freight_amount < 0:
