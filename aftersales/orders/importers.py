@@ -31,7 +31,8 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from aftersales.orders.models import Order, OrderLine, OrderStatus
+from aftersales.logistics.models import Carrier
+from aftersales.orders.models import Order, OrderLine, OrderStatus, Shipment
 
 # The seller centre writes local time without an offset. Shanghai has had no daylight saving
 # since 1991, so attaching the zone to the wall-clock reading is exact.
@@ -259,8 +260,9 @@ class CellError(ValueError):
 
 
 def unwrap(value: str) -> str:
-    """Undo the spreadsheet guards: ``="123"`` keeps every digit, a leading ``'`` keeps a
-    phone number as text."""
+    """Undo the guard that keeps a long number whole in a spreadsheet (``="123"``) and the
+    padding around a cell. A leading ``'`` is removed only where it cannot be content: the
+    order number, phone and waybill."""
     value = value.strip()
     if len(value) >= 3 and value.startswith('="') and value.endswith('"'):
         value = value[2:-1].replace('""', '"').strip()
@@ -387,7 +389,7 @@ def carrier_code(name: str) -> str:
     return "c-" + hashlib.blake2s(name.encode(), digest_size=6).hexdigest()
 
 
-# --- Validation of structured input (the file rows pass through it too) -------------------
+# --- Validation of structured input (file rows share its text checks) ---------------------
 
 
 def _max_length(model: type, name: str) -> int:
@@ -408,8 +410,8 @@ _ORDER_TEXT = (
 )
 _LINE_TEXT = ("title", "sku_code", "sku_properties")
 TEXT_LIMITS = {name: _max_length(Order, name) for name in _ORDER_TEXT} | {
-    "carrier_name": 64,  # logistics.Carrier.name
-    "waybill_no": 40,  # orders.Shipment.waybill_no
+    "carrier_name": _max_length(Carrier, "name"),
+    "waybill_no": _max_length(Shipment, "waybill_no"),
 }
 LINE_TEXT_LIMITS = {name: _max_length(OrderLine, name) for name in _LINE_TEXT}
 
