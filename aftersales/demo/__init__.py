@@ -1,0 +1,1 @@
+"""Demo data for the workbench: ``python manage.py load_demo``."""
