@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from aftersales.accounts.models import Role
 from tests.factories import CarrierFactory, OrderFactory, OrderLineFactory, ShipmentFactory
 
 # Playwright's own browser download is not reachable from our machines; Debian's is.
@@ -73,14 +75,22 @@ def browser() -> Iterator[Browser]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture
-def page(browser, live_server, django_db_serialized_rollback) -> Iterator[Page]:
-    """A new browser context on the live server.
+@pytest.fixture(autouse=True)
+def role_groups(browser, transactional_db) -> None:
+    """The role groups that a migration creates and UserFactory(roles=...) looks up.
 
-    The live server needs a transactional database, which is flushed after each test; the
-    serialized rollback puts back what the migrations wrote (the role groups that
-    UserFactory(roles=...) looks up).
+    The live server needs a transactional database, flushed after each test, so whatever ran
+    before may have emptied them. (Django's serialized rollback cannot put them back here:
+    with Playwright's loop running, Django keeps the connection in another storage than the
+    one that was serialized at set-up, see asgiref.local.)
     """
+    for name in Role.values:
+        Group.objects.get_or_create(name=name)
+
+
+@pytest.fixture
+def page(browser, live_server) -> Iterator[Page]:
+    """A new browser context on the live server."""
     context = browser.new_context(
         base_url=live_server.url, locale="zh-CN", viewport={"width": 1366, "height": 900}
     )
