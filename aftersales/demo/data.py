@@ -325,7 +325,9 @@ class _Builder:
 
     def plan(self, story: Story) -> _Plan:
         steps = list(story.steps)
-        handler = story.assignee or "agent"
+        # Drawn for every story, so the sequence does not depend on who was named.
+        either = "agent" if self.rng.random() < 0.55 else "agent2"
+        handler = either if story.assignee == "any" else story.assignee or "agent"
         if story.assignee:
             steps.insert(0, Step("assign", (0.05, 0.6)))
         end = self.now - self.draws.between(*story.idle)

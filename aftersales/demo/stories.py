@@ -55,7 +55,7 @@ class Story:
     line_qty: int | None = None
     case_qty: int | None = None
     requested: Callable[[Any], Decimal] | None = None
-    assignee: str | None = "agent"
+    assignee: str | None = "any"  # a username; "any" agent of the two; None: nobody yet
     insurance: bool = False
     refused_late: bool = False
     priority: int | None = None
@@ -416,6 +416,7 @@ def worked_cases() -> list[Story]:
         requested=lambda ctx: ctx.line_part(Decimal("0.1")),  # one pair of the ten
         extra_lines=False,
         priority=Priority.HIGH,
+        assignee="agent",
         tag="socks",
     )
     jeans_claim = (
@@ -438,6 +439,7 @@ def worked_cases() -> list[Story]:
         line_qty=1,
         extra_lines=False,
         priority=Priority.HIGH,
+        assignee="agent",
         tag="jeans-return",
     )
     jeans_bag = Story(
@@ -453,6 +455,7 @@ def worked_cases() -> list[Story]:
         idle=(1, 3),
         requested=lambda ctx: Decimal("199.00"),
         priority=Priority.HIGH,
+        assignee="agent",
         tag="jeans-bag",
     )
     return [socks, jeans_return, jeans_bag]
