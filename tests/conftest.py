@@ -39,3 +39,11 @@ def warehouse(shop):
 @pytest.fixture
 def outsider(other_shop):
     return UserFactory(username="outsider", roles=["agent", "supervisor"], shops=[other_shop])
+
+
+# Property tests share two cores with a live server and a browser; a slow example is not a
+# failure of the rule under test.
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+hypothesis_settings.register_profile("aftersales", deadline=None)
+hypothesis_settings.load_profile("aftersales")

@@ -226,6 +226,7 @@ def case_update(
     priority: int | None = None,
 ) -> Case:
     """Change who works a case or how urgent it is; the status stays."""
+    check_role(actor=actor, action="assign")
     case = case_lock(case_id=case_id, expected_version=expected_version)
     changes: dict[str, Any] = {}
     if assignee is not ...:

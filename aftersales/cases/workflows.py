@@ -132,6 +132,7 @@ ACTION_LABELS = {
     "approve": _("批准"),
     "reject": _("驳回"),
     "carry_out": _("执行补偿"),
+    "assign": _("分配"),
 }
 
 MSG_NOT_ALLOWED = _("当前状态“%(status)s”下不能执行“%(action)s”。")

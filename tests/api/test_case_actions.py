@@ -467,7 +467,6 @@ def test_a_refund_amount_that_is_not_money_is_400(api, warehouse, case_id):
 
 # Known service bugs (returns/services/flows.py): the action's params reach the service as the
 # client sent them, and these shapes are not refused there. Remove the mark once fixed.
-@pytest.mark.xfail(reason="flows._set_received assumes 'received' is a mapping: 500", strict=True)
 @pytest.mark.parametrize("received", ["all", [2]])
 def test_received_quantities_that_are_not_a_mapping_are_400(api, warehouse, case_id, received):
     act(api, case_id, "agree")
@@ -481,11 +480,6 @@ def test_received_quantities_that_are_not_a_mapping_are_400(api, warehouse, case
     assert written(case_id) == before
 
 
-@pytest.mark.xfail(
-    reason="flows._waybill does not bound the waybill to Shipment.waybill_no (40): a 500 on "
-    "PostgreSQL, silently stored on SQLite",
-    strict=True,
-)
 def test_a_waybill_longer_than_40_characters_is_400(api, case_id):
     act(api, case_id, "agree")
     before = written(case_id)

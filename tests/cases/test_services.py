@@ -375,6 +375,16 @@ def test_update_on_a_stale_version_is_refused(order, agent, agent2):
     assert written(case) == before
 
 
+def test_a_warehouse_clerk_cannot_reassign_a_case(order, agent, warehouse):
+    case = _create(order, agent)
+    before = written(case)
+
+    with pytest.raises(PermissionDeniedError):
+        services.case_update(case_id=case.pk, actor=warehouse, now=LATER, assignee=warehouse)
+
+    assert written(case) == before
+
+
 # --- notes and photos ----------------------------------------------------------------------
 
 

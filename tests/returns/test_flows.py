@@ -1249,6 +1249,36 @@ def test_a_quality_problem_after_the_window_is_accepted(shop, agent):
     assert ReturnDetail.objects.get(case=case).fault_party == "seller"
 
 
+def test_a_change_of_mind_after_the_window_is_refused_like_no_reason(shop, agent):
+    with pytest.raises(DomainError) as exc:
+        _open_no_reason(
+            shop, agent, WINDOW_END + dt.timedelta(seconds=1), reason="changed_mind"
+        )
+
+    assert exc.value.code == "window_closed"
+    assert Case.objects.count() == 0
+
+
+def test_a_periodical_returned_for_a_change_of_mind_is_refused(shop, agent):
+    periodical = {"seven_day_eligible": False, "seven_day_exclusion": "periodical"}
+
+    with pytest.raises(DomainError) as exc:
+        _open_no_reason(shop, agent, NOW, line_spec=periodical, reason="changed_mind")
+
+    assert exc.value.code == "line_excluded"
+
+
+def test_a_quality_return_agreed_after_the_window_gives_the_buyer_seven_days(shop, agent):
+    agreed = WINDOW_END + dt.timedelta(days=30)
+    case = _open_no_reason(shop, agent, agreed, reason="quality")
+
+    act(case, "agree", agent, agreed)
+
+    case = reloaded(case)
+    assert case.status == CaseStatus.AWAITING_RETURN
+    assert case.due_at == agreed + dt.timedelta(days=7)
+
+
 def test_a_quality_problem_with_a_periodical_is_accepted(shop, agent):
     periodical = {"seven_day_eligible": False, "seven_day_exclusion": "periodical"}
 

@@ -27,6 +27,7 @@ from aftersales.logistics.models import Carrier
 from aftersales.orders.models import Order, OrderLine, Product, Shipment, ShipmentDirection
 from aftersales.returns import policies
 from aftersales.returns.models import (
+    FaultParty,
     FreightCharge,
     Refund,
     RefundStatus,
@@ -60,6 +61,8 @@ RETURN_KINDS = frozenset(
         CaseKind.COMPENSATION,
     }
 )
+
+WINDOW_BOUND_KINDS = frozenset({CaseKind.REFUND_ONLY, CaseKind.RETURN_REFUND, CaseKind.EXCHANGE})
 
 MSG_LINE_EXCLUDED = _("“%(title)s”不支持七天无理由退换货（%(why)s）。")
 MSG_WINDOW_CLOSED = _("“%(title)s”的七天无理由期限已于 %(end)s 结束。")
@@ -147,7 +150,11 @@ def return_case_open(
         and policies.no_reason_window(sign_in) is None
     ):
         raise DomainError(MSG_NOT_SIGNED_RETURN, field="kind", code="not_signed")
-    if reason == Reason.NO_REASON:
+    # A buyer's own reason (no reason, changed mind, other) is what the seven-day rule bounds;
+    # a fault of the seller (quality, damage, shortage, wrong item) follows the quality rules.
+    # A refused parcel and a compensation are the seller's by nature.
+    bounded = kind in WINDOW_BOUND_KINDS and policies.fault_party_for(reason) == "buyer"
+    if bounded:
         for line, _qty in lines:
             decision = policies.no_reason_return_decision(
                 eligible=line.seven_day_eligible, sign_in=sign_in, requested_at=now
@@ -416,8 +423,12 @@ def _agree(case, detail, actor, now, params):
     detail.decided_at = now
     detail.save(update_fields=["return_address", "decided_at"])
     received = _goods_received_at(_outbound_sign_in(case.order))
-    due = policies.ship_back_deadline(received) if received else now + policies.SHIP_BACK_WINDOW
-    due = max(due, now)
+    if detail.fault_party == FaultParty.BUYER and received is not None:
+        # A buyer's own reason: ship back within 7 days of receiving the goods.
+        due = max(policies.ship_back_deadline(received), now)
+    else:
+        # The seller's fault is not bounded by the delivery date: 7 days from the agreement.
+        due = now + policies.SHIP_BACK_WINDOW
     return (
         CaseStatus.AWAITING_RETURN,
         {"due_at": due, "due_rule": "ship_back_7d"},
