@@ -15,11 +15,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from aftersales.accounts.models import Role
 from tests.factories import CarrierFactory, OrderFactory, OrderLineFactory, ShipmentFactory
 
 # Playwright's own browser download is not reachable from our machines; Debian's is.
@@ -75,22 +73,12 @@ def browser() -> Iterator[Browser]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture(autouse=True)
-def role_groups(browser, transactional_db) -> None:
-    """The role groups that a migration creates and UserFactory(roles=...) looks up.
-
-    The live server needs a transactional database, flushed after each test, so whatever ran
-    before may have emptied them. (Django's serialized rollback cannot put them back here:
-    with Playwright's loop running, Django keeps the connection in another storage than the
-    one that was serialized at set-up, see asgiref.local.)
-    """
-    for name in Role.values:
-        Group.objects.get_or_create(name=name)
-
-
 @pytest.fixture
 def page(browser, live_server) -> Iterator[Page]:
-    """A new browser context on the live server."""
+    """A new browser context on the live server (whose database is flushed after each test:
+    UserFactory creates the role groups it needs, so no serialized rollback is wanted; it
+    would not work anyway, since with Playwright's loop running Django keeps the connection
+    in another storage than the one serialized at set-up, see asgiref.local)."""
     context = browser.new_context(
         base_url=live_server.url, locale="zh-CN", viewport={"width": 1366, "height": 900}
     )
