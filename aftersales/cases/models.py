@@ -83,6 +83,7 @@ class Case(models.Model):
     due_at = models.DateTimeField(_("截止时间"), null=True, blank=True)
     due_rule = models.CharField(_("时限规则"), max_length=32, blank=True)
     is_open = models.BooleanField(default=True)
+    escalated_at = models.DateTimeField(_("升级主管时间"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

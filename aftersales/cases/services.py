@@ -188,6 +188,9 @@ def case_move(
     changes["is_open"] = to_status not in CLOSED_STATUSES
     if not changes["is_open"] and case.closed_at is None:
         changes["closed_at"] = now
+    if "due_at" in changes and changes["due_at"] != case.due_at and case.escalated_at:
+        # A new deadline starts a new clock: escalate again only if this one is missed too.
+        changes["escalated_at"] = None
     before = _snapshot(case, changes.keys())
     updated = Case.objects.filter(pk=case.pk, version=case.version).update(
         **changes, updated_at=now, version=F("version") + 1
@@ -305,3 +308,39 @@ def attachment_add(
         after={"attachment": attachment.pk, "name": attachment.original_name},
     )
     return attachment
+
+
+ESCALATION_BATCH = 2000
+
+
+@transaction.atomic
+def cases_escalate_overdue(*, now: dt.datetime, batch: int = ESCALATION_BATCH) -> int:
+    """Mark open cases past their deadline as escalated to a supervisor and raise them to
+    urgent, in sets: one UPDATE and one bulk insert of events per batch, however many there are.
+    Returns how many were escalated. Run by the periodic job; running it twice escalates once."""
+    overdue = list(
+        Case.objects.select_for_update(skip_locked=True)
+        .filter(is_open=True, due_at__lt=now, escalated_at__isnull=True)
+        .order_by("due_at", "id")
+        .values("id", "priority", "version")[:batch]
+    )
+    if not overdue:
+        return 0
+    ids = [row["id"] for row in overdue]
+    Case.objects.filter(pk__in=ids, escalated_at__isnull=True).update(
+        escalated_at=now, priority=Priority.URGENT, updated_at=now, version=F("version") + 1
+    )
+    CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                case_id=row["id"],
+                actor=None,
+                action="escalate_overdue",
+                before={"priority": row["priority"], "escalated_at": None},
+                after={"priority": Priority.URGENT.value, "escalated_at": now.isoformat()},
+                created_at=now,
+            )
+            for row in overdue
+        ]
+    )
+    return len(overdue)

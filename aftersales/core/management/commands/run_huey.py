@@ -12,6 +12,7 @@ class Command(BaseCommand):
     def handle(self, *args, workers: int, quiet: bool, **options):
         import logging
 
+        import aftersales.core.schedule  # noqa: F401 - registers the periodic jobs
         from aftersales.core.huey_app import huey
 
         logging.getLogger("huey").setLevel(logging.WARNING if quiet else logging.INFO)
