@@ -33,7 +33,7 @@ aftersales/static/vendor/.stamp: package.json package-lock.json
 
 # Browser tests drive Debian's chromium; Playwright's own browser download is not reachable.
 browser:
-	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei)
 
 demo: install
 	$(PY) manage.py migrate --noinput -v0

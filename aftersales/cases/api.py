@@ -78,6 +78,7 @@ class CaseOut(Schema):
     due_at: dt.datetime | None
     due_rule: str
     is_open: bool
+    escalated_at: dt.datetime | None
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -133,6 +134,7 @@ class CaseFilters(Schema):
     assignee: str = ""
     q: str = ""
     overdue: bool = False
+    escalated: bool = False
     include_closed: bool = False
     shop: int | None = None
 
@@ -162,6 +164,7 @@ def _case_out(case: Case, user: User) -> dict[str, Any]:
         "due_at": case.due_at,
         "due_rule": case.due_rule,
         "is_open": case.is_open,
+        "escalated_at": case.escalated_at,
         "version": case.version,
         "created_at": case.created_at,
         "updated_at": case.updated_at,

@@ -27,6 +27,7 @@ class InboxFilters:
     assignee: str = ""  # "", "me", "none" or a user id
     q: str = ""
     overdue: bool = False
+    escalated: bool = False
     include_closed: bool = False
     shop: int | None = None
 
@@ -52,6 +53,8 @@ def inbox(*, user: User, filters: InboxFilters, now: dt.datetime) -> QuerySet[Ca
         qs = qs.filter(assignee__isnull=True)
     elif filters.assignee.isdigit():
         qs = qs.filter(assignee_id=int(filters.assignee))
+    if filters.escalated:
+        qs = qs.filter(escalated_at__isnull=False)
     if filters.overdue:
         qs = qs.filter(due_at__lt=now)
     term = filters.q.strip()

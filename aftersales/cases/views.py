@@ -42,6 +42,7 @@ def _filters(request: HttpRequest) -> selectors.InboxFilters:
         assignee=get.get("assignee", ""),
         q=get.get("q", ""),
         overdue=get.get("overdue") == "1",
+        escalated=get.get("escalated") == "1",
         include_closed=get.get("closed") == "1",
         shop=int(shop) if shop.isdigit() else None,
     )

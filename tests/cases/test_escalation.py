@@ -68,3 +68,16 @@ def test_the_task_escalates_every_batch(shop, agent, time_machine):
 
     assert result == 3
     assert CaseEvent.objects.filter(action="escalate_overdue").count() == 3
+
+
+def test_the_inbox_shows_and_filters_escalated_cases(client, shop, agent):
+    waiting = _case(shop, agent)
+    escalated = _case(shop, agent, now=OPENED - dt.timedelta(days=5))
+    cases_escalate_overdue(now=OPENED)
+    client.force_login(agent)
+
+    page = client.get("/?escalated=1&closed=1").content.decode()
+
+    assert escalated.number in page
+    assert waiting.number not in page
+    assert "已升级主管" in page
