@@ -1251,9 +1251,7 @@ def test_a_quality_problem_after_the_window_is_accepted(shop, agent):
 
 def test_a_change_of_mind_after_the_window_is_refused_like_no_reason(shop, agent):
     with pytest.raises(DomainError) as exc:
-        _open_no_reason(
-            shop, agent, WINDOW_END + dt.timedelta(seconds=1), reason="changed_mind"
-        )
+        _open_no_reason(shop, agent, WINDOW_END + dt.timedelta(seconds=1), reason="changed_mind")
 
     assert exc.value.code == "window_closed"
     assert Case.objects.count() == 0
