@@ -14,7 +14,7 @@ from tests.api import API, bearer_client, error_of, order_build, post_json
 from tests.factories import OrderFactory, ShipmentFactory, UserFactory
 
 # The seller centre's exports as they come (GBK, ="…" guards), shared with tests/orders.
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 ORDERS_CSV = SAMPLES / "ExportOrderList_sample.csv"
 ITEMS_CSV = SAMPLES / "ExportOrderDetailList_sample.csv"
 # One order of the sample: two pairs of jeans, shipped by STO, confirmed by the buyer.

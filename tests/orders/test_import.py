@@ -16,7 +16,7 @@ from aftersales.orders.models import Order, OrderLine, SevenDayExclusion, Shipme
 from aftersales.orders.services import ImportReport, RowError, order_import_files
 from tests.factories import CarrierFactory, ProductFactory, ShopFactory
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 ORDERS_SAMPLE = SAMPLES / "ExportOrderList_sample.csv"
 ITEMS_SAMPLE = SAMPLES / "ExportOrderDetailList_sample.csv"
 NOW = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from aftersales.orders.models import Order
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 ORDERS_SAMPLE = SAMPLES / "ExportOrderList_sample.csv"
 ITEMS_SAMPLE = SAMPLES / "ExportOrderDetailList_sample.csv"
 

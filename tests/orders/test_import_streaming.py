@@ -11,7 +11,7 @@ from django.db import connection
 from aftersales.orders.models import Order, OrderLine, Shipment
 from aftersales.orders.services import order_import_files
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 NOW = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
 CARRIERS = ["顺丰速运", "中通快递", "圆通速递", "申通快递", "韵达快递", "极兔速递", "某地方快递"]
 
