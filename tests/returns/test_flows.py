@@ -1321,3 +1321,42 @@ def test_freight_legs_and_who_bears_them(shop, agent, reason, freight_paid, insu
         "return": (expected["return"], D("12.00")),
     }
     assert ReturnDetail.objects.get(case=case).freight_insurance is insurance
+
+
+# --- what the buyer is told -----------------------------------------------------------------
+
+
+def test_agreeing_a_return_tells_the_buyer_where_to_send_it(
+    shop, agent, django_capture_on_commit_callbacks
+):
+    from aftersales.messaging.models import BuyerMessage, MessageStatus
+
+    order, lines = order_build(shop=shop)
+    case = case_open(
+        order=order, lines=[(lines[0], 1)], kind="return_refund", reason="quality", actor=agent
+    )
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        act(case, "agree", agent, NOW)
+
+    message = BuyerMessage.objects.get(case=case)
+    assert len(callbacks) == 1
+    assert message.template_code == "return_address"
+    assert message.status == MessageStatus.SENT
+    assert message.body == (
+        f"亲，您的售后申请（{case.number}）已同意，请将商品寄回：{shop.return_address}，"
+        "并在售后页面填写退货运单号。"
+    )
+
+
+def test_a_refused_case_tells_the_buyer_nothing(shop, agent):
+    from aftersales.messaging.models import BuyerMessage
+
+    order, lines = order_build(shop=shop)
+    case = case_open(
+        order=order, lines=[(lines[0], 1)], kind="return_refund", reason="quality", actor=agent
+    )
+
+    act(case, "refuse", agent, NOW, reason="商品已使用")
+
+    assert BuyerMessage.objects.filter(case=case).count() == 0

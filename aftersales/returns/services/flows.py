@@ -24,6 +24,7 @@ from aftersales.core.errors import DomainError, PermissionDeniedError, Transitio
 from aftersales.core.money import ZERO, split_proportionally, to_money
 from aftersales.core.selectors import workday_overrides
 from aftersales.logistics.models import Carrier
+from aftersales.messaging.services import message_queue
 from aftersales.orders.models import Order, OrderLine, Product, Shipment, ShipmentDirection
 from aftersales.returns import policies
 from aftersales.returns.models import (
@@ -817,7 +818,24 @@ def case_act(
         comment=comment,
         check_roles=False,
     )
+    message = _buyer_message(action, after)
+    if message is not None:
+        message_queue(case=case, code=message[0], context=message[1], now=now)
     return case
+
+
+def _buyer_message(action: str, after: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
+    """What the buyer is told after an action: where to send the goods, the waybill of what
+    is on its way to them, or the refund. Sent after commit by a task."""
+    if "return_address" in after:
+        return "return_address", {"address": after["return_address"]}
+    if action in ("reship", "ship_replacement"):
+        code = "reship" if action == "reship" else "replacement"
+        return code, {"waybill": after["waybill_no"]}
+    if after.get("refunds"):
+        amount = sum((Decimal(amount) for _pk, amount in after["refunds"]), ZERO)
+        return "refund", {"amount": str(amount)}
+    return None
 
 
 @transaction.atomic
