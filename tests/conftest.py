@@ -47,3 +47,15 @@ from hypothesis import settings as hypothesis_settings  # noqa: E402
 
 hypothesis_settings.register_profile("aftersales", deadline=None)
 hypothesis_settings.load_profile("aftersales")
+
+
+@pytest.fixture(autouse=True)
+def _chinese_first():
+    """Every test starts in the product's first language. A request in English leaves its
+    language active on the thread (LocaleMiddleware does not reset it), which would otherwise
+    leak into the next test."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()

@@ -1,0 +1,493 @@
+"""One handler per action: each returns the target status, the case fields to change and
+the detail for the event. case_act runs them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.models import User
+from aftersales.approvals.models import Approval, ApprovalKind, ApprovalStatus
+from aftersales.cases import services as case_services
+from aftersales.cases import workflows
+from aftersales.cases.models import Case, CaseKind, CaseStatus
+from aftersales.core.errors import DomainError, PermissionDeniedError, TransitionNotAllowed
+from aftersales.core.money import ZERO, split_proportionally
+from aftersales.messaging.services import message_queue
+from aftersales.orders.models import Shipment, ShipmentDirection
+from aftersales.returns import policies
+from aftersales.returns.models import (
+    FaultParty,
+    FreightCharge,
+    RefundStatus,
+    Remedy,
+    ReturnDetail,
+)
+from aftersales.returns.services.flows.constants import (
+    MSG_AMOUNT_REQUIRED,
+    MSG_GOODS_REQUIRED,
+    MSG_NOT_ALL_REFUNDED,
+    MSG_NOTHING_TO_REFUND,
+    MSG_OWN_APPROVAL,
+    MSG_REASON_REQUIRED,
+    MSG_REFUND_EXCEEDS_CASE,
+    MSG_REFUND_PENDING,
+    MSG_REMEDY_REQUIRED,
+    MSG_UNKNOWN_ACTION,
+    RETURN_KINDS,
+)
+from aftersales.returns.services.flows.helpers import (
+    _amount_param,
+    _bounded,
+    _carrier,
+    _case_lines,
+    _detail,
+    _freight_param,
+    _goods_received_at,
+    _issue_refunds,
+    _leg_amount,
+    _line_share,
+    _outbound_sign_in,
+    _record_freight,
+    _refund_amount_param,
+    _refund_attempt,
+    _refund_detail,
+    _refunds_done,
+    _reship_due,
+    _retry_key,
+    _set_received,
+    _take_stock,
+    _unreplaced_failures,
+    _waybill,
+)
+from aftersales.returns.services.refunds import refund_request
+
+
+def _agree(case, detail, actor, now, params):
+    if case.kind == CaseKind.REFUND_ONLY:
+        total = _refund_amount_param(params)
+        if total is None:
+            total = detail.requested_amount
+        refunds = _issue_refunds(
+            case=case, actor=actor, now=now, total=total, attempt=_refund_attempt(case)
+        )
+        detail.decided_at = now
+        detail.save(update_fields=["decided_at"])
+        return CaseStatus.REFUNDING, {"due_at": None, "due_rule": ""}, _refund_detail(refunds)
+    address = _bounded(
+        str(params.get("return_address") or case.shop.return_address),
+        model=ReturnDetail,
+        field="return_address",
+        param="return_address",
+    )
+    detail.return_address = address
+    detail.decided_at = now
+    detail.save(update_fields=["return_address", "decided_at"])
+    received = _goods_received_at(_outbound_sign_in(case.order))
+    if detail.fault_party == FaultParty.BUYER and received is not None:
+        # A buyer's own reason: ship back within 7 days of receiving the goods.
+        due = max(policies.ship_back_deadline(received), now)
+    else:
+        # The seller's fault is not bounded by the delivery date: 7 days from the agreement.
+        due = now + policies.SHIP_BACK_WINDOW
+    return (
+        CaseStatus.AWAITING_RETURN,
+        {"due_at": due, "due_rule": "ship_back_7d"},
+        {"return_address": address},
+    )
+
+
+def _refuse(case, detail, actor, now, params):
+    reason = str(params.get("reason") or "").strip()
+    if not reason:
+        raise DomainError(MSG_REASON_REQUIRED, field="reason", code="required")
+    detail.refuse_reason = reason[:255]
+    detail.save(update_fields=["refuse_reason"])
+    return CaseStatus.REFUSED, {"due_at": None, "due_rule": ""}, {"reason": reason}
+
+
+def _cancel(case, detail, actor, now, params):
+    return CaseStatus.CANCELLED, {"due_at": None, "due_rule": ""}, {}
+
+
+def _buyer_ship(case, detail, actor, now, params):
+    carrier = _carrier(params)
+    waybill = _waybill(params)
+    freight = _freight_param(params)
+    shipment = Shipment.objects.create(
+        order=case.order,
+        case=case,
+        direction=ShipmentDirection.RETURN,
+        carrier=carrier,
+        waybill_no=waybill,
+        shipped_at=now,
+        freight=freight,
+    )
+    _record_freight(
+        case=case,
+        order=case.order,
+        fault=detail.fault_party,
+        insurance=detail.freight_insurance,
+        return_freight=freight,
+    )
+    return (
+        CaseStatus.RETURN_SHIPPED,
+        {"due_at": None, "due_rule": ""},
+        {"carrier": carrier.name, "waybill_no": waybill, "shipment": shipment.pk},
+    )
+
+
+def _receive(case, detail, actor, now, params):
+    received = _set_received(case, params)
+    intact = params.get("intact")
+    intact = intact in (True, "true", "1", "on", 1)
+    detail.goods_intact = intact
+    detail.inspection_note = str(params.get("note") or "")[:255]
+    detail.save(update_fields=["goods_intact", "inspection_note"])
+    due = policies.response_deadline(now)
+    return (
+        CaseStatus.RECEIVED,
+        {"due_at": due, "due_rule": "response_48h"},
+        {"received": received, "intact": intact, "note": detail.inspection_note},
+    )
+
+
+def _refund(case, detail, actor, now, params):
+    total = _refund_amount_param(params)
+    if total is None and case.kind == CaseKind.COMPENSATION:
+        total = detail.compensation_amount
+    refunds = _issue_refunds(
+        case=case, actor=actor, now=now, total=total, attempt=_refund_attempt(case)
+    )
+    return CaseStatus.REFUNDING, {"due_at": None, "due_rule": ""}, _refund_detail(refunds)
+
+
+def _retry_refund(case, detail, actor, now, params):
+    """Re-issue each failed refund on its own line. Splitting the failed sum over all the
+    case's lines again would put part of it on lines already refunded in full."""
+    if case.refunds.filter(status=RefundStatus.PENDING).exists():
+        raise DomainError(MSG_REFUND_PENDING, field="status", code="refund_pending")
+    failures = _unreplaced_failures(case)
+    if not failures:
+        raise DomainError(MSG_NOTHING_TO_REFUND, field="amount", code="nothing_to_refund")
+    amounts = [f.amount for f in failures]
+    total = _refund_amount_param(params)
+    if total is not None:
+        failed = sum(amounts, ZERO)
+        if total > failed:
+            raise DomainError(
+                MSG_REFUND_EXCEEDS_CASE % {"max": failed},
+                field="amount",
+                code="refund_exceeds_case",
+            )
+        amounts = split_proportionally(total, amounts)
+    new = []
+    for failed_refund, amount in zip(failures, amounts, strict=True):
+        if amount <= 0:
+            continue
+        refund, _created = refund_request(
+            order_line=failed_refund.order_line,
+            amount=amount,
+            idempotency_key=_retry_key(case, failed_refund),
+            actor=actor,
+            now=now,
+            case_id=case.pk,
+        )
+        new.append(refund)
+    return CaseStatus.REFUNDING, {}, _refund_detail(new)
+
+
+def _complete(case, detail, actor, now, params):
+    if not _refunds_done(case):
+        raise DomainError(MSG_NOT_ALL_REFUNDED, field="status", code="refund_not_done")
+    detail.carried_out_at = now
+    detail.save(update_fields=["carried_out_at"])
+    return CaseStatus.COMPLETED, {"due_at": None, "due_rule": ""}, {}
+
+
+def _ship_replacement(case, detail, actor, now, params):
+    carrier = _carrier(params)
+    waybill = _waybill(params)
+    _take_stock(case)
+    freight = _freight_param(params)
+    shipment = Shipment.objects.create(
+        order=case.order,
+        case=case,
+        direction=ShipmentDirection.REPLACEMENT,
+        carrier=carrier,
+        waybill_no=waybill,
+        shipped_at=now,
+        freight=freight,
+    )
+    _record_freight(
+        case=case,
+        order=case.order,
+        fault=detail.fault_party,
+        insurance=detail.freight_insurance,
+        return_freight=_leg_amount(case, "return"),
+        reship_freight=freight,
+    )
+    return (
+        CaseStatus.REPLACEMENT_SHIPPED,
+        {"due_at": None, "due_rule": ""},
+        {"carrier": carrier.name, "waybill_no": waybill, "shipment": shipment.pk},
+    )
+
+
+def _convert_to_refund(case, detail, actor, now, params):
+    refunds = _issue_refunds(
+        case=case, actor=actor, now=now, total=None, attempt=_refund_attempt(case)
+    )
+    # No stock for the replacement: the exchange becomes a return and refund.
+    changes = {"kind": CaseKind.RETURN_REFUND, "due_at": None, "due_rule": ""}
+    return CaseStatus.REFUNDING, changes, _refund_detail(refunds)
+
+
+def _buyer_sign(case, detail, actor, now, params):
+    detail.carried_out_at = detail.carried_out_at or now
+    detail.save(update_fields=["carried_out_at"])
+    return CaseStatus.COMPLETED, {"due_at": None, "due_rule": ""}, {}
+
+
+def _escalate(case, detail, actor, now, params):
+    return CaseStatus.DISPUTED, {"due_at": None, "due_rule": ""}, {}
+
+
+def _parcel_back(case, detail, actor, now, params):
+    received = _set_received(case, params)
+    detail.inspection_note = str(params.get("note") or "")[:255]
+    detail.save(update_fields=["inspection_note"])
+    return (
+        CaseStatus.PARCEL_RETURNED,
+        {"due_at": policies.response_deadline(now), "due_rule": "response_48h"},
+        {"received": received, "note": detail.inspection_note},
+    )
+
+
+def _decide_reship(case, detail, actor, now, params):
+    detail.remedy = Remedy.RESHIP
+    detail.decided_at = now
+    detail.save(update_fields=["remedy", "decided_at"])
+    return CaseStatus.RESHIPPING, _reship_due(now), {"remedy": Remedy.RESHIP.value}
+
+
+def _reship(case, detail, actor, now, params):
+    carrier = _carrier(params)
+    waybill = _waybill(params)
+    freight = _freight_param(params)
+    shipment = Shipment.objects.create(
+        order=case.order,
+        case=case,
+        direction=ShipmentDirection.RESHIP,
+        carrier=carrier,
+        waybill_no=waybill,
+        shipped_at=now,
+        freight=freight,
+    )
+    # Reshipping what was missing is always the seller's cost.
+    FreightCharge.objects.update_or_create(
+        case=case, leg="reship", defaults={"bearer": "seller", "amount": freight}
+    )
+    detail.carried_out_at = now
+    detail.save(update_fields=["carried_out_at"])
+    return (
+        CaseStatus.RESHIPPED,
+        {"due_at": None, "due_rule": ""},
+        {"carrier": carrier.name, "waybill_no": waybill, "shipment": shipment.pk},
+    )
+
+
+def _decide(case, detail, actor, now, params):
+    remedy = params.get("remedy")
+    if remedy not in Remedy.values:
+        raise DomainError(MSG_REMEDY_REQUIRED, field="remedy", code="required")
+    amount = _amount_param(params, "amount") or ZERO
+    if remedy in (Remedy.REFUND, Remedy.CASH) and amount <= 0:
+        raise DomainError(MSG_AMOUNT_REQUIRED, field="amount", code="required")
+    if remedy == Remedy.REFUND:
+        # Checked now, before anyone approves an amount the ledger could never pay.
+        worth = sum((_line_share(cl.order_line, cl.quantity) for cl in _case_lines(case)), ZERO)
+        if amount > worth:
+            raise DomainError(
+                MSG_REFUND_EXCEEDS_CASE % {"max": worth},
+                field="amount",
+                code="refund_exceeds_case",
+            )
+    goods = str(params.get("goods") or "").strip()
+    if remedy == Remedy.GOODS and not goods:
+        raise DomainError(MSG_GOODS_REQUIRED, field="goods", code="required")
+    detail.remedy = remedy
+    detail.compensation_amount = amount
+    detail.compensation_goods = goods[:255]
+    detail.decided_at = now
+    detail.save(update_fields=["remedy", "compensation_amount", "compensation_goods", "decided_at"])
+    after = {"remedy": remedy, "amount": str(amount), "goods": goods}
+    if policies.needs_approval(amount=amount, threshold=case.shop.compensation_approval_threshold):
+        Approval.objects.create(
+            case=case,
+            kind=ApprovalKind.COMPENSATION,
+            amount=amount,
+            summary=f"{Remedy(remedy).label} {amount}",
+            requested_by=actor,
+            requested_at=now,
+        )
+        return CaseStatus.AWAITING_APPROVAL, {"due_at": None, "due_rule": ""}, after
+    return CaseStatus.APPROVED, {"due_at": None, "due_rule": ""}, after
+
+
+def _carry_out(case, detail, actor, now, params):
+    if detail.remedy == Remedy.REFUND:
+        refunds = _issue_refunds(
+            case=case,
+            actor=actor,
+            now=now,
+            total=detail.compensation_amount,
+            attempt=_refund_attempt(case),
+        )
+        return CaseStatus.REFUNDING, {"due_at": None, "due_rule": ""}, _refund_detail(refunds)
+    if detail.remedy == Remedy.RESHIP:
+        return CaseStatus.RESHIPPING, _reship_due(now), {"remedy": detail.remedy}
+    detail.carried_out_at = now
+    detail.save(update_fields=["carried_out_at"])
+    return (
+        CaseStatus.COMPLETED,
+        {"due_at": None, "due_rule": ""},
+        {"remedy": detail.remedy, "amount": str(detail.compensation_amount)},
+    )
+
+
+ACTIONS = {
+    "agree": _agree,
+    "refuse": _refuse,
+    "cancel": _cancel,
+    "buyer_ship": _buyer_ship,
+    "receive": _receive,
+    "refund": _refund,
+    "retry_refund": _retry_refund,
+    "complete": _complete,
+    "ship_replacement": _ship_replacement,
+    "convert_to_refund": _convert_to_refund,
+    "buyer_sign": _buyer_sign,
+    "escalate": _escalate,
+    "parcel_back": _parcel_back,
+    "decide_reship": _decide_reship,
+    "reship": _reship,
+    "decide": _decide,
+    "carry_out": _carry_out,
+}
+
+
+@transaction.atomic
+def case_act(
+    *,
+    case_id: int,
+    action: str,
+    actor: User,
+    now: dt.datetime,
+    expected_version: int | None = None,
+    params: dict[str, Any] | None = None,
+    comment: str = "",
+) -> Case:
+    """Take one action on a case of §1. Everything it writes stands or falls together."""
+    params = params or {}
+    case = case_services.case_lock(case_id=case_id, expected_version=expected_version)
+    if case.kind not in RETURN_KINDS or action not in ACTIONS:
+        raise TransitionNotAllowed(MSG_UNKNOWN_ACTION, code="unknown_action")
+    case_services.check_role(actor=actor, action=action)
+    # Refuse an action this state does not offer before any of its writes happen.
+    if action not in workflows.actions_for(case.kind, case.status):
+        workflows.check_move(case.kind, case.status, action, "")
+    detail = _detail(case)
+    to_status, changes, after = ACTIONS[action](case, detail, actor, now, params)
+    case_services.case_move(
+        case=case,
+        actor=actor,
+        action=action,
+        to_status=to_status,
+        now=now,
+        changes=changes,
+        detail=after,
+        comment=comment,
+        check_roles=False,
+    )
+    message = _buyer_message(action, after)
+    if message is not None:
+        message_queue(case=case, code=message[0], context=message[1], now=now)
+    return case
+
+
+def _buyer_message(action: str, after: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
+    """What the buyer is told after an action: where to send the goods, the waybill of what
+    is on its way to them, or the refund. Sent after commit by a task."""
+    if "return_address" in after:
+        return "return_address", {"address": after["return_address"]}
+    if action in ("reship", "ship_replacement"):
+        code = "reship" if action == "reship" else "replacement"
+        return code, {"waybill": after["waybill_no"]}
+    if after.get("refunds"):
+        amount = sum((Decimal(amount) for _pk, amount in after["refunds"]), ZERO)
+        return "refund", {"amount": str(amount)}
+    return None
+
+
+@transaction.atomic
+def case_refunds_settled(*, case_id: int, now: dt.datetime) -> None:
+    """After a refund of the case settles: every refund through completes it; one failed and
+    not re-issued, with none pending, leaves it refunding and says so on the timeline."""
+    case = case_services.case_lock(case_id=case_id, expected_version=None)
+    if case.status != CaseStatus.REFUNDING:
+        return
+    if not _refunds_done(case):
+        if not case.refunds.filter(status=RefundStatus.PENDING).exists() and (
+            _unreplaced_failures(case)
+        ):
+            case_services.event_append(case=case, actor=None, action="refund_failed", now=now)
+        return
+    ReturnDetail.objects.filter(case=case).update(carried_out_at=now)
+    case_services.case_move(
+        case=case,
+        actor=None,
+        action="complete",
+        to_status=CaseStatus.COMPLETED,
+        now=now,
+        changes={"due_at": None, "due_rule": ""},
+    )
+
+
+@transaction.atomic
+def approval_decide(
+    *, approval_id: int, actor: User, approve: bool, comment: str, now: dt.datetime
+) -> Approval:
+    """A supervisor approves or rejects; the requester can never approve their own request."""
+    approval = Approval.objects.select_for_update().get(pk=approval_id)
+    if approval.requested_by_id == actor.pk:
+        raise PermissionDeniedError(MSG_OWN_APPROVAL, code="own_approval")
+    action = "approve" if approve else "reject"
+    case_services.check_role(actor=actor, action=action)
+    if approval.status != ApprovalStatus.PENDING:
+        raise DomainError(_("该审批已处理。"), field="status", code="approval_decided")
+    case = case_services.case_lock(case_id=approval.case_id, expected_version=None)
+    approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+    approval.decided_by = actor
+    approval.decided_at = now
+    approval.comment = comment[:255]
+    approval.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+    case_services.case_move(
+        case=case,
+        actor=actor,
+        action=action,
+        to_status=CaseStatus.APPROVED if approve else CaseStatus.REQUESTED,
+        now=now,
+        changes=(
+            {"due_at": None, "due_rule": ""}
+            if approve
+            else {"due_at": policies.response_deadline(now), "due_rule": "response_48h"}
+        ),
+        detail={"approval": approval.pk, "amount": str(approval.amount)},
+        comment=comment,
+    )
+    return approval
