@@ -136,3 +136,15 @@ def test_english_switch(client, agent, return_case):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("cases:inbox")).content.decode()
     assert 'lang="en"' in page
+
+
+def test_the_workbench_speaks_chinese_to_an_english_browser_until_english_is_chosen(
+    client, agent, return_case
+):
+    client.force_login(agent)
+    page = client.get(reverse("cases:inbox"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="zh-hans"' in page.content.decode()
+
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("cases:inbox"), HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert 'lang="en"' in page.content.decode()
