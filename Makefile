@@ -54,6 +54,7 @@ bench: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy aftersales/returns/policies.py aftersales/core/money.py aftersales/core/workdays.py aftersales/cases/workflows.py
 
 messages: install
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.orders.models import MONEY
+from aftersales.orders.models import money_field
 
 
 class ApprovalKind(models.TextChoices):
@@ -20,7 +20,7 @@ class ApprovalStatus(models.TextChoices):
 class Approval(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="approvals")
     kind = models.CharField(_("类型"), max_length=32, choices=ApprovalKind.choices)
-    amount = models.DecimalField(_("金额"), **MONEY)
+    amount = money_field(_("金额"))
     summary = models.CharField(_("内容"), max_length=255)
     status = models.CharField(
         _("状态"), max_length=16, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING

@@ -20,7 +20,7 @@ class DomainError(Exception):
             self.code = code
         self.field = field
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {"code": self.code, "field": self.field, "message": str(self.message)}
 
 

@@ -40,7 +40,7 @@ def is_workday(day: dt.date, overrides: Mapping[dt.date, bool]) -> bool:
     if day in overrides:
         return overrides[day]
     if year_confirmed(day.year):
-        return chinese_calendar.is_workday(day)
+        return bool(chinese_calendar.is_workday(day))
     return day.weekday() < 5
 
 

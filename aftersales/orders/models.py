@@ -1,10 +1,19 @@
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 12, "decimal_places": 2, "default": Decimal("0.00")}
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+def money_field(verbose_name: "StrOrPromise") -> "models.DecimalField[Decimal, Decimal]":
+    """CNY with two decimals; the one shape every money column has."""
+    return models.DecimalField(
+        verbose_name, max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
 
 
 class SevenDayExclusion(models.TextChoices):
@@ -71,9 +80,9 @@ class Order(models.Model):
     street = models.CharField(_("详细地址"), max_length=255, blank=True)
     postal_code = models.CharField(_("邮编"), max_length=10, blank=True)
     status = models.CharField(_("订单状态"), max_length=24, choices=OrderStatus.choices)
-    goods_total = models.DecimalField(_("应付货款"), **MONEY)
-    freight_paid = models.DecimalField(_("邮费"), **MONEY)
-    amount_paid = models.DecimalField(_("实付金额"), **MONEY)
+    goods_total = money_field(_("应付货款"))
+    freight_paid = money_field(_("邮费"))
+    amount_paid = money_field(_("实付金额"))
     buyer_message = models.CharField(_("买家留言"), max_length=500, blank=True)
     seller_note = models.CharField(_("订单备注"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("创建时间"))
@@ -94,7 +103,7 @@ class Order(models.Model):
 
     @property
     def free_shipping(self) -> bool:
-        return self.freight_paid == 0
+        return bool(self.freight_paid == 0)
 
     @property
     def address(self) -> str:
@@ -107,9 +116,9 @@ class OrderLine(models.Model):
     title = models.CharField(_("标题"), max_length=255)
     sku_code = models.CharField(_("商家编码"), max_length=64, blank=True)
     sku_properties = models.CharField(_("商品属性"), max_length=255, blank=True)
-    unit_price = models.DecimalField(_("单价"), **MONEY)
+    unit_price = money_field(_("单价"))
     quantity = models.PositiveIntegerField(_("数量"))
-    amount_paid = models.DecimalField(_("实付金额"), **MONEY)
+    amount_paid = money_field(_("实付金额"))
     seven_day_eligible = models.BooleanField(_("支持七天无理由"), default=True)
     seven_day_exclusion = models.CharField(
         _("不支持原因"), max_length=32, choices=SevenDayExclusion.choices, blank=True
@@ -168,7 +177,7 @@ class Shipment(models.Model):
     )
     signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     signed_on = models.DateField(_("签收日期"), null=True, blank=True)
-    freight = models.DecimalField(_("运费"), **MONEY)
+    freight = money_field(_("运费"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

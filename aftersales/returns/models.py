@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.orders.models import MONEY
+from aftersales.orders.models import money_field
 
 
 class FaultParty(models.TextChoices):
@@ -27,9 +27,9 @@ class ReturnDetail(models.Model):
 
     case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="returns")
     fault_party = models.CharField(_("责任方"), max_length=16, choices=FaultParty.choices)
-    requested_amount = models.DecimalField(_("申请金额"), **MONEY)
+    requested_amount = money_field(_("申请金额"))
     remedy = models.CharField(_("补偿方式"), max_length=16, choices=Remedy.choices, blank=True)
-    compensation_amount = models.DecimalField(_("补偿金额"), **MONEY)
+    compensation_amount = money_field(_("补偿金额"))
     compensation_goods = models.CharField(_("补偿商品"), max_length=255, blank=True)
     return_address = models.CharField(_("退货地址"), max_length=255, blank=True)
     refuse_reason = models.CharField(_("拒绝原因"), max_length=255, blank=True)
@@ -63,7 +63,7 @@ class FreightCharge(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="freight")
     leg = models.CharField(_("运费段"), max_length=16, choices=FreightLeg.choices)
     bearer = models.CharField(_("承担方"), max_length=16, choices=Bearer.choices)
-    amount = models.DecimalField(_("金额"), **MONEY)
+    amount = money_field(_("金额"))
 
     class Meta:
         verbose_name = _("运费承担")
@@ -94,8 +94,8 @@ class Refund(models.Model):
     case = models.ForeignKey(
         "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
     )
-    amount = models.DecimalField(_("退款金额"), **MONEY)
-    freight_amount = models.DecimalField(_("退运费"), **MONEY)
+    amount = money_field(_("退款金额"))
+    freight_amount = money_field(_("退运费"))
     status = models.CharField(
         _("状态"), max_length=16, choices=RefundStatus.choices, default=RefundStatus.PENDING
     )

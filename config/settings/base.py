@@ -5,6 +5,7 @@ The database is SQLite unless ``DATABASE_URL`` names another (PostgreSQL in prod
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -72,13 +73,13 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
+def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
         db = dj_database_url.parse(url, conn_max_age=60)
         # One test database per run, so two test runs on one server never drop each other's.
         db["TEST"] = {"NAME": f"test_{db['NAME']}_{os.getpid()}"}
-        return db
+        return dict(db)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": VAR_DIR / "aftersales.sqlite3",
