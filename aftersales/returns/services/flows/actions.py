@@ -4,6 +4,7 @@ the detail for the event. case_act runs them."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -66,6 +67,9 @@ from aftersales.returns.services.flows.helpers import (
 )
 from aftersales.returns.services.refunds import refund_request
 
+# A state that nobody's clock runs in.
+NO_DEADLINE: dict[str, Any] = {"due_at": None, "due_rule": ""}
+
 
 def _agree(case, detail, actor, now, params):
     if case.kind == CaseKind.REFUND_ONLY:
@@ -77,7 +81,7 @@ def _agree(case, detail, actor, now, params):
         )
         detail.decided_at = now
         detail.save(update_fields=["decided_at"])
-        return CaseStatus.REFUNDING, {"due_at": None, "due_rule": ""}, _refund_detail(refunds)
+        return CaseStatus.REFUNDING, NO_DEADLINE, _refund_detail(refunds)
     address = _bounded(
         str(params.get("return_address") or case.shop.return_address),
         model=ReturnDetail,
@@ -107,26 +111,41 @@ def _refuse(case, detail, actor, now, params):
         raise DomainError(MSG_REASON_REQUIRED, field="reason", code="required")
     detail.refuse_reason = reason[:255]
     detail.save(update_fields=["refuse_reason"])
-    return CaseStatus.REFUSED, {"due_at": None, "due_rule": ""}, {"reason": reason}
+    return CaseStatus.REFUSED, NO_DEADLINE, {"reason": reason}
 
 
 def _cancel(case, detail, actor, now, params):
-    return CaseStatus.CANCELLED, {"due_at": None, "due_rule": ""}, {}
+    return CaseStatus.CANCELLED, NO_DEADLINE, {}
 
 
-def _buyer_ship(case, detail, actor, now, params):
+def _ship(
+    case: Case,
+    params: dict[str, Any],
+    direction: str,
+    now: dt.datetime,
+    before: Callable[[Case], None] | None = None,
+) -> Shipment:
+    """A parcel of the case: the buyer's return, a replacement or a reship. The parameters are
+    checked first; ``before`` (taking stock) runs after them and before anything is written."""
     carrier = _carrier(params)
     waybill = _waybill(params)
     freight = _freight_param(params)
-    shipment = Shipment.objects.create(
+    if before is not None:
+        before(case)
+    return Shipment.objects.create(
         order=case.order,
         case=case,
-        direction=ShipmentDirection.RETURN,
+        direction=direction,
         carrier=carrier,
         waybill_no=waybill,
         shipped_at=now,
         freight=freight,
     )
+
+
+def _buyer_ship(case, detail, actor, now, params):
+    shipment = _ship(case, params, ShipmentDirection.RETURN, now)
+    carrier, waybill, freight = shipment.carrier, shipment.waybill_no, shipment.freight
     _record_freight(
         case=case,
         order=case.order,
@@ -136,7 +155,7 @@ def _buyer_ship(case, detail, actor, now, params):
     )
     return (
         CaseStatus.RETURN_SHIPPED,
-        {"due_at": None, "due_rule": ""},
+        NO_DEADLINE,
         {"carrier": carrier.name, "waybill_no": waybill, "shipment": shipment.pk},
     )
 
@@ -163,7 +182,7 @@ def _refund(case, detail, actor, now, params):
     refunds = _issue_refunds(
         case=case, actor=actor, now=now, total=total, attempt=_refund_attempt(case)
     )
-    return CaseStatus.REFUNDING, {"due_at": None, "due_rule": ""}, _refund_detail(refunds)
+    return CaseStatus.REFUNDING, NO_DEADLINE, _refund_detail(refunds)
 
 
 def _retry_refund(case, detail, actor, now, params):
@@ -206,23 +225,12 @@ def _complete(case, detail, actor, now, params):
         raise DomainError(MSG_NOT_ALL_REFUNDED, field="status", code="refund_not_done")
     detail.carried_out_at = now
     detail.save(update_fields=["carried_out_at"])
-    return CaseStatus.COMPLETED, {"due_at": None, "due_rule": ""}, {}
+    return CaseStatus.COMPLETED, NO_DEADLINE, {}
 
 
 def _ship_replacement(case, detail, actor, now, params):
-    carrier = _carrier(params)
-    waybill = _waybill(params)
-    _take_stock(case)
-    freight = _freight_param(params)
-    shipment = Shipment.objects.create(
-        order=case.order,
-        case=case,
-        direction=ShipmentDirection.REPLACEMENT,
-        carrier=carrier,
-        waybill_no=waybill,
-        shipped_at=now,
-        freight=freight,
-    )
+    shipment = _ship(case, params, ShipmentDirection.REPLACEMENT, now, before=_take_stock)
+    carrier, waybill, freight = shipment.carrier, shipment.waybill_no, shipment.freight
     _record_freight(
         case=case,
         order=case.order,
@@ -233,7 +241,7 @@ def _ship_replacement(case, detail, actor, now, params):
     )
     return (
         CaseStatus.REPLACEMENT_SHIPPED,
-        {"due_at": None, "due_rule": ""},
+        NO_DEADLINE,
         {"carrier": carrier.name, "waybill_no": waybill, "shipment": shipment.pk},
     )
 
@@ -250,11 +258,11 @@ def _convert_to_refund(case, detail, actor, now, params):
 def _buyer_sign(case, detail, actor, now, params):
     detail.carried_out_at = detail.carried_out_at or now
     detail.save(update_fields=["carried_out_at"])
-    return CaseStatus.COMPLETED, {"due_at": None, "due_rule": ""}, {}
+    return CaseStatus.COMPLETED, NO_DEADLINE, {}
 
 
 def _escalate(case, detail, actor, now, params):
-    return CaseStatus.DISPUTED, {"due_at": None, "due_rule": ""}, {}
+    return CaseStatus.DISPUTED, NO_DEADLINE, {}
 
 
 def _parcel_back(case, detail, actor, now, params):
@@ -276,18 +284,8 @@ def _decide_reship(case, detail, actor, now, params):
 
 
 def _reship(case, detail, actor, now, params):
-    carrier = _carrier(params)
-    waybill = _waybill(params)
-    freight = _freight_param(params)
-    shipment = Shipment.objects.create(
-        order=case.order,
-        case=case,
-        direction=ShipmentDirection.RESHIP,
-        carrier=carrier,
-        waybill_no=waybill,
-        shipped_at=now,
-        freight=freight,
-    )
+    shipment = _ship(case, params, ShipmentDirection.RESHIP, now)
+    carrier, waybill, freight = shipment.carrier, shipment.waybill_no, shipment.freight
     # Reshipping what was missing is always the seller's cost.
     FreightCharge.objects.update_or_create(
         case=case, leg="reship", defaults={"bearer": "seller", "amount": freight}
@@ -296,7 +294,7 @@ def _reship(case, detail, actor, now, params):
     detail.save(update_fields=["carried_out_at"])
     return (
         CaseStatus.RESHIPPED,
-        {"due_at": None, "due_rule": ""},
+        NO_DEADLINE,
         {"carrier": carrier.name, "waybill_no": waybill, "shipment": shipment.pk},
     )
 
@@ -335,8 +333,8 @@ def _decide(case, detail, actor, now, params):
             requested_by=actor,
             requested_at=now,
         )
-        return CaseStatus.AWAITING_APPROVAL, {"due_at": None, "due_rule": ""}, after
-    return CaseStatus.APPROVED, {"due_at": None, "due_rule": ""}, after
+        return CaseStatus.AWAITING_APPROVAL, NO_DEADLINE, after
+    return CaseStatus.APPROVED, NO_DEADLINE, after
 
 
 def _carry_out(case, detail, actor, now, params):
@@ -348,14 +346,14 @@ def _carry_out(case, detail, actor, now, params):
             total=detail.compensation_amount,
             attempt=_refund_attempt(case),
         )
-        return CaseStatus.REFUNDING, {"due_at": None, "due_rule": ""}, _refund_detail(refunds)
+        return CaseStatus.REFUNDING, NO_DEADLINE, _refund_detail(refunds)
     if detail.remedy == Remedy.RESHIP:
         return CaseStatus.RESHIPPING, _reship_due(now), {"remedy": detail.remedy}
     detail.carried_out_at = now
     detail.save(update_fields=["carried_out_at"])
     return (
         CaseStatus.COMPLETED,
-        {"due_at": None, "due_rule": ""},
+        NO_DEADLINE,
         {"remedy": detail.remedy, "amount": str(detail.compensation_amount)},
     )
 
@@ -454,7 +452,7 @@ def case_refunds_settled(*, case_id: int, now: dt.datetime) -> None:
         action="complete",
         to_status=CaseStatus.COMPLETED,
         now=now,
-        changes={"due_at": None, "due_rule": ""},
+        changes=NO_DEADLINE,
     )
 
 
@@ -483,7 +481,7 @@ def approval_decide(
         to_status=CaseStatus.APPROVED if approve else CaseStatus.REQUESTED,
         now=now,
         changes=(
-            {"due_at": None, "due_rule": ""}
+            NO_DEADLINE
             if approve
             else {"due_at": policies.response_deadline(now), "due_rule": "response_48h"}
         ),
