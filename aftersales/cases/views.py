@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -78,12 +78,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 # Events that are not actions of a flow; the flows' actions are named by workflows.action_label.
 EVENT_LABELS = {
-    "create": _lazy("创建"),
-    "update": _lazy("修改分配或优先级"),
-    "note": _lazy("添加备注"),
-    "attach": _lazy("上传照片"),
-    "refusal_reported": _lazy("登记拒收"),
-    "refund_failed": _lazy("退款失败"),
+    "create": gettext_lazy("创建"),
+    "update": gettext_lazy("修改分配或优先级"),
+    "note": gettext_lazy("添加备注"),
+    "attach": gettext_lazy("上传照片"),
+    "refusal_reported": gettext_lazy("登记拒收"),
+    "refund_failed": gettext_lazy("退款失败"),
+    "escalate_overdue": gettext_lazy("超时升级主管"),
 }
 
 
