@@ -21,6 +21,7 @@ RETURN_KINDS = frozenset(
 WINDOW_BOUND_KINDS = frozenset({CaseKind.REFUND_ONLY, CaseKind.RETURN_REFUND, CaseKind.EXCHANGE})
 
 MSG_LINE_EXCLUDED = _("“%(title)s”不支持七天无理由退换货（%(why)s）。")
+MSG_EXCLUSION_WITH_NOTE = _("%(reason)s：%(note)s")
 MSG_WINDOW_CLOSED = _("“%(title)s”的七天无理由期限已于 %(end)s 结束。")
 MSG_NOT_SIGNED_RETURN = _("买家尚未签收，不能申请退货或换货；可申请仅退款或拒收。")
 MSG_REASON_REQUIRED = _("请填写拒绝原因。")

@@ -19,6 +19,7 @@ from aftersales.returns.models import (
 )
 from aftersales.returns.services.flows.constants import (
     MSG_AMOUNT_NOT_POSITIVE,
+    MSG_EXCLUSION_WITH_NOTE,
     MSG_KIND_NOT_RETURN,
     MSG_LINE_EXCLUDED,
     MSG_NOT_SIGNED_RETURN,
@@ -76,7 +77,10 @@ def return_case_open(
             if decision.reason == policies.LINE_EXCLUDED:
                 why = line.get_seven_day_exclusion_display()
                 if line.seven_day_exclusion_note:
-                    why = f"{why}：{line.seven_day_exclusion_note}"
+                    why = MSG_EXCLUSION_WITH_NOTE % {
+                        "reason": why,
+                        "note": line.seven_day_exclusion_note,
+                    }
                 raise DomainError(
                     MSG_LINE_EXCLUDED % {"title": line.title, "why": why},
                     field="reason",
