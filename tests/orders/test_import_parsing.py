@@ -5,9 +5,11 @@ import io
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aftersales.orders import importers
-from aftersales.orders.importers import CellError
+from aftersales.orders.importers import CellError, rows, tables
 
 
 @pytest.mark.parametrize(
@@ -172,10 +174,10 @@ def test_carrier_codes_are_fixed_for_the_common_ones_and_stable_for_others():
 
 
 def test_an_xlsx_number_cell_becomes_its_decimal_text():
-    assert importers._xlsx_cell(9.9) == "9.9"
-    assert importers._xlsx_cell(378.0) == "378"
-    assert importers._xlsx_cell(None) == ""
-    assert importers._xlsx_cell(dt.datetime(2026, 11, 13, 7, 19)) == "2026-11-13 07:19:00"  # noqa: DTZ001
+    assert tables._xlsx_cell(9.9) == "9.9"
+    assert tables._xlsx_cell(378.0) == "378"
+    assert tables._xlsx_cell(None) == ""
+    assert tables._xlsx_cell(dt.datetime(2026, 11, 13, 7, 19)) == "2026-11-13 07:19:00"  # noqa: DTZ001
 
 
 @pytest.mark.parametrize(
@@ -189,7 +191,7 @@ def test_an_xlsx_number_cell_becomes_its_decimal_text():
     ],
 )
 def test_the_encoding_is_told_from_the_content(head, encoding):
-    assert importers._sniff_encoding(head) == encoding
+    assert tables._sniff_encoding(head) == encoding
 
 
 def test_parse_order_row_reports_every_bad_cell_by_column():
@@ -247,3 +249,161 @@ def test_open_table_skips_blank_rows_and_counts_rows_as_a_spreadsheet_does():
 
     # A line break inside a quoted cell does not start a new row.
     assert rows == [(2, "1", "a"), (4, "2", "b\nc"), (5, "3", "d")]
+
+
+# --- the whole-file readers take a shorter road to the same values ----------------------------
+
+MONEY_TEXTS = ["0", "9.9", "378.00", "1,234.50", "¥12.00", ' ="20.00" ', "-5.00", "9.999", "1e3"]
+MONEY_TEXTS += ["", "abc", "10000000000.00", "１２.００", " 7.50\t"]
+TIMES = [
+    "",
+    "2026-11-13 07:19:00",
+    "2026/11/3 7:19",
+    "2026-11-31 10:00:00",
+    "2026-11-13 24:00:00",
+    "2026-11-13 23:59:60",
+    " 2026-11-13 07:19:00",
+    "2026-11-13 07:19:00 ",
+    "2026-02-29 01:00:00",
+    "2028-02-29 01:00:00",
+    "2026-11-13T07:19:00",
+    "２０２６-11-13 07:19:00",
+    "2026-11-13 ０7:19:00",
+    '="2026-11-13 07:19:00"',
+    "2026-11-13  7:19:00",
+    "2026-11-13 07:19:0",
+    "2026-11-13 7:19:00",
+]
+times = st.one_of(
+    st.sampled_from(TIMES),
+    st.builds(
+        "{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}".format,
+        st.integers(1999, 2031), st.integers(0, 13), st.integers(0, 32),
+        st.integers(0, 25), st.integers(0, 61), st.integers(0, 61),
+    ),
+)  # fmt: skip
+ORDER_NOS = ['="4164111318168545451"', "4164111318168545451", "'4164111318168545451", '=""']
+ORDER_NOS += ['="abc-1_2"', '="' + "9" * 33 + '"', "", "4.16411E+18", '="４１６"', ' ="123" ']
+ORDER_NOS += ['="4164111318168545451"\n', "41641113\n"]
+texts = st.one_of(st.text(max_size=8), st.sampled_from(["", " a ", '="x"', "长" * 70, "x" * 600]))
+ADDRESSES = [
+    "西藏自治区 阿里地区 噶尔县 狮泉河镇 文化路 3号(859400)",
+    "浙江省 杭州市 西湖区（310012）",
+    "杭州市西湖区(310012)",
+    "a b c (１２３４５６)",
+    "a b c d( 123456 )",
+    "",
+    "a b",
+    "x" * 40 + " b c",
+]
+addresses = st.one_of(st.sampled_from(ADDRESSES), st.text(max_size=12))
+WAYBILLS = ["No:77956997616807", "no：SF98", "", "'No: 123", "NO:ABC", "n", "  No:  12 ", "x" * 41]
+QUANTITIES = ["1", "10", " 2 ", "0", "-1", "1.5", "", "２"]
+STATUSES = [*importers.STATUS_BY_TEXT, "已退款", "", "买家已付款,等待卖家发货", " 交易成功\t"]
+
+
+@st.composite
+def order_cells(draw):
+    columns = {
+        importers.COL_ORDER_NO: draw(st.sampled_from(ORDER_NOS)),
+        importers.COL_BUYER_NICK: draw(st.one_of(st.just("tb9277271"), texts)),
+        importers.COL_GOODS_TOTAL: draw(st.sampled_from(MONEY_TEXTS)),
+        importers.COL_FREIGHT: draw(st.sampled_from(MONEY_TEXTS)),
+        importers.COL_AMOUNT_PAID: draw(st.sampled_from(MONEY_TEXTS)),
+        importers.COL_STATUS: draw(st.sampled_from(STATUSES)),
+        importers.COL_BUYER_MESSAGE: draw(texts),
+        importers.COL_RECEIVER_NAME: draw(texts),
+        importers.COL_ADDRESS: draw(addresses),
+        importers.COL_MOBILE: draw(st.sampled_from(["'17382896655", "", " '138 ", '="1380"'])),
+        importers.COL_PHONE: draw(st.sampled_from(["", "0571-8888", "'0571"])),
+        importers.COL_CREATED_AT: draw(times),
+        importers.COL_PAID_AT: draw(times),
+        importers.COL_WAYBILL: draw(st.one_of(st.sampled_from(WAYBILLS), texts)),
+        importers.COL_CARRIER: draw(st.one_of(st.just("申通快递"), texts)),
+        importers.COL_SELLER_NOTE: draw(texts),
+        importers.COL_SUCCESS_AT: draw(times),
+    }
+    if draw(st.booleans()):
+        del columns[importers.COL_PHONE]  # an optional column a file may lack
+    return columns
+
+
+@given(cells=order_cells())
+def test_the_order_report_reader_gives_what_the_row_parser_gives(cells):
+    index = {column: i for i, column in enumerate(cells)}
+    read = importers.order_rows(index)
+
+    fast = read(7, list(cells.values()))
+    full = importers.parse_order_row(7, cells)
+
+    assert (fast.row, fast.order_no, fast.data, fast.errors) == (
+        full.row, full.order_no, full.data, full.errors,
+    )  # fmt: skip
+
+
+@st.composite
+def item_cells(draw):
+    columns = {
+        importers.COL_ORDER_NO: draw(st.sampled_from(ORDER_NOS)),
+        importers.COL_TITLE: draw(st.one_of(st.just("袜子"), texts)),
+        importers.COL_PRICE: draw(st.sampled_from(MONEY_TEXTS)),
+        importers.COL_QUANTITY: draw(st.sampled_from(QUANTITIES)),
+        importers.COL_SKU_CODE: draw(st.one_of(st.just("WZ-10"), texts)),
+        importers.COL_PROPERTIES: draw(texts),
+        importers.COL_PACKAGE: draw(texts),
+    }
+    for optional in (importers.COL_PROPERTIES, importers.COL_PACKAGE):
+        if draw(st.booleans()):
+            del columns[optional]
+    return columns
+
+
+@given(first=item_cells(), second=item_cells())
+def test_the_item_report_reader_gives_what_the_row_parser_gives(first, second):
+    # Two rows through one reader: it remembers the last order number it read.
+    second = {column: second.get(column, "") for column in first}
+    index = {column: i for i, column in enumerate(first)}
+    read = importers.item_rows(index)
+
+    for row, cells in ((2, first), (3, second), (4, first)):
+        fast = read(row, list(cells.values()))
+        full = importers.parse_item_row(row, cells)
+        assert (fast.order_no, fast.data, fast.errors) == (full.order_no, full.data, full.errors)
+
+
+@given(text=times)
+def test_times_by_day_and_time_of_day_are_the_parsed_times(text):
+    parse = rows._times(required=False)
+
+    def outcome(parse_one):
+        try:
+            return parse_one(text)
+        except CellError as e:
+            return e.code
+
+    expected = outcome(importers.parse_datetime)
+    assert outcome(parse) == expected
+    assert outcome(parse) == expected  # remembered
+
+
+def test_an_order_without_a_creation_time_is_refused():
+    parsed = importers.parse_order_row(
+        3,
+        {
+            "订单编号": '="4110804066827487927"',
+            "买家会员名": "tb1",
+            "买家应付货款": "1.00",
+            "买家应付邮费": "0.00",
+            "买家实际支付金额": "1.00",
+            "订单状态": "交易成功",
+            "订单创建时间": "",
+        },
+    )
+
+    assert [(e.field, e.code) for e in parsed.errors] == [("订单创建时间", "required")]
+
+
+def test_a_structured_order_number_may_not_end_in_a_line_break():
+    errors = importers.order_input_errors(importers.order_input_defaults({"order_no": "42\n"}))
+
+    assert ("order_no", "invalid_order_no") in [(e.field, e.code) for e in errors]

@@ -1,6 +1,5 @@
 """A large export streams: queries grow with the number of batches, not rows."""
 
-import csv
 import datetime as dt
 import math
 from decimal import Decimal
@@ -10,56 +9,16 @@ from django.db import connection
 
 from aftersales.orders.models import Order, OrderLine, Shipment
 from aftersales.orders.services import order_import_files
+from bench import exports as bench_exports
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 NOW = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
-CARRIERS = ["顺丰速运", "中通快递", "圆通速递", "申通快递", "韵达快递", "极兔速递", "某地方快递"]
 
 
 def write_export(directory: Path, orders: int) -> tuple[Path, Path]:
     """An order report of ``orders`` rows and an item report with 1 or 2 lines each, in the
     seller centre's shape (GBK, the sample's columns), written row by row."""
-    with (SAMPLES / "ExportOrderList_sample.csv").open(encoding="gb18030", newline="") as f:
-        order_header, template = list(csv.reader(f))[:2]
-    with (SAMPLES / "ExportOrderDetailList_sample.csv").open(encoding="gb18030", newline="") as f:
-        item_header = next(csv.reader(f))
-    col = {name: i for i, name in enumerate(order_header)}
-    orders_path, items_path = (
-        directory / "ExportOrderList.csv",
-        directory / "ExportOrderDetailList.csv",
-    )
-    with (
-        orders_path.open("w", encoding="gb18030", newline="") as of,
-        items_path.open("w", encoding="gb18030", newline="") as itf,
-    ):
-        order_out, item_out = csv.writer(of), csv.writer(itf)
-        order_out.writerow(order_header)
-        item_out.writerow(item_header)
-        for n in range(orders):
-            order_no = f"5{n:018d}"
-            two_lines = n % 2 == 0
-            row = list(template)
-            row[col["订单编号"]] = f'="{order_no}"'
-            row[col["买家会员名"]] = f"tb{n:08d}"
-            row[col["买家应付货款"]] = "178.80" if two_lines else "99.00"
-            row[col["买家应付邮费"]] = "6.00"
-            row[col["买家实际支付金额"]] = "174.80" if two_lines else "105.00"
-            row[col["订单状态"]] = "交易成功"
-            row[col["订单付款时间"]] = "2026-11-11 00:01:00"
-            row[col["确认收货时间"]] = "2026-11-15 10:00:00"
-            row[col["物流单号"]] = f"No:{7 * 10**13 + n}"
-            row[col["物流公司"]] = CARRIERS[n % len(CARRIERS)]
-            order_out.writerow(row)
-            item_out.writerow(
-                [f'="{order_no}"', "纯棉男士中筒袜子 10双装", "9.90", "10", "", "颜色分类:混色"]
-                + ["", "", "交易成功", "WZ-10"]
-            )
-            if two_lines:
-                item_out.writerow(
-                    [f'="{order_no}"', "新鲜现摘赣南脐橙 5斤装", "39.90", "2", "", "规格:5斤中果"]
-                    + ["", "", "交易成功", "SX-QC5"]
-                )
-    return orders_path, items_path
+    export = bench_exports.write_export(directory, orders)
+    return export.orders_path, export.items_path
 
 
 def inserts(model, rows: int) -> int:

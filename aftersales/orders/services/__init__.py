@@ -1,0 +1,48 @@
+"""The only code that writes orders, their lines and their outbound shipments.
+
+Two ways in: ``order_import_files`` streams the seller centre's two reports, and
+``order_upsert_many`` takes orders already parsed (the REST API). An order is identified by
+(shop, order_no). Importing it again updates only what a later export can change (status,
+money before payment, payment and confirmation times, the seller's note, the waybill); its
+lines are written once and never duplicated.
+
+- ``order_import``: the two services and the streaming of the files;
+- ``order_writes``: what one batch writes, and the report;
+- ``bulk``: many rows at once — COPY on PostgreSQL, Django's bulk operations elsewhere.
+"""
+
+from aftersales.orders.importers import LineInput, OrderInput, RowError
+from aftersales.orders.services.order_import import (
+    LABEL_ITEMS_FILE,
+    LABEL_ORDERS_FILE,
+    order_import_files,
+    order_upsert_many,
+)
+from aftersales.orders.services.order_writes import (
+    MSG_DUPLICATE_ORDER,
+    MSG_GROUP_ROW_INVALID,
+    MSG_LINES_CONFLICT,
+    MSG_LINES_NOT_CONTIGUOUS,
+    MSG_ORDER_NOT_FOUND,
+    MSG_ORDER_ROW_INVALID,
+    UPDATABLE_FIELDS,
+    ImportReport,
+)
+
+__all__ = [
+    "LABEL_ITEMS_FILE",
+    "LABEL_ORDERS_FILE",
+    "MSG_DUPLICATE_ORDER",
+    "MSG_GROUP_ROW_INVALID",
+    "MSG_LINES_CONFLICT",
+    "MSG_LINES_NOT_CONTIGUOUS",
+    "MSG_ORDER_NOT_FOUND",
+    "MSG_ORDER_ROW_INVALID",
+    "UPDATABLE_FIELDS",
+    "ImportReport",
+    "LineInput",
+    "OrderInput",
+    "RowError",
+    "order_import_files",
+    "order_upsert_many",
+]

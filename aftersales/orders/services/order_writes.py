@@ -1,0 +1,587 @@
+"""The writes of one import, a batch at a time: orders with their outbound shipments, then
+order lines. Each batch is written by a fixed number of set-based statements, whatever its
+size; on PostgreSQL the rows travel by ``COPY`` (see ``bulk``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from operator import itemgetter
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.models import Shop
+from aftersales.core.money import CENT, ZERO, split_proportionally, to_money
+from aftersales.logistics.models import Carrier
+from aftersales.orders import importers
+from aftersales.orders.importers import COL_ORDER_NO, LineInput, OrderInput, ParsedRow, RowError
+from aftersales.orders.models import Order, OrderLine, Product, Shipment, ShipmentDirection
+from aftersales.orders.services import bulk, order_copy
+
+MSG_DUPLICATE_ORDER = _("订单编号与第 %(row)s 行重复，本行未导入。")
+MSG_ORDER_NOT_FOUND = _("订单报表和系统中都没有这个订单，本行未导入。")
+MSG_ORDER_ROW_INVALID = _("该订单在订单报表中有错误，其明细已跳过。")
+MSG_GROUP_ROW_INVALID = _("同一订单的其他明细行有错误，本行已跳过。")
+MSG_LINES_NOT_CONTIGUOUS = _("该订单的明细没有连续排列，本行未导入。")
+MSG_LINES_CONFLICT = _(
+    "该订单已有明细，且与本行不一致（明细没有连续排列，或与上次导入的不同），本行未导入。"
+)
+
+# What a later export of the same order may change. The buyer, address and creation time are
+# facts of the sale and stay as first imported.
+UPDATABLE_FIELDS = (
+    "status",
+    "goods_total",
+    "freight_paid",
+    "amount_paid",
+    "paid_at",
+    "success_at",
+    "seller_note",
+)
+_CREATE_FIELDS = (
+    "order_no",
+    "buyer_nick",
+    "receiver_name",
+    "receiver_phone",
+    "province",
+    "city",
+    "district",
+    "street",
+    "postal_code",
+    "buyer_message",
+    "created_at",
+    *UPDATABLE_FIELDS,
+)
+_create_values = itemgetter(*_CREATE_FIELDS)
+
+_SHIPMENT_FIELDS = ("order_id", "direction", "carrier_id", "waybill_no", "shipped_at")
+_LINE_FIELDS = (
+    "order_id",
+    "line_no",
+    "title",
+    "sku_code",
+    "sku_properties",
+    "unit_price",
+    "quantity",
+    "amount_paid",
+    "seven_day_eligible",
+    "seven_day_exclusion",
+    "seven_day_exclusion_note",
+    "warranty_months",
+)
+_NO_PRODUCT_TERMS = (True, "", "", 0)
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ImportReport:
+    """What one import did. ``rows_read`` counts data rows of both files (or orders given);
+    a refused row is in ``errors`` and in none of the other counts."""
+
+    orders_created: int = 0
+    orders_updated: int = 0
+    orders_unchanged: int = 0
+    lines_created: int = 0
+    rows_read: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "orders_created": self.orders_created,
+            "orders_updated": self.orders_updated,
+            "orders_unchanged": self.orders_unchanged,
+            "lines_created": self.lines_created,
+            "rows_read": self.rows_read,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+@dataclass(slots=True)
+class LineGroup:
+    """All lines of one order, and where to point if they are refused."""
+
+    order_no: str
+    file: str
+    rows: list[int]
+    field: str
+    lines: list[LineInput]
+
+
+@dataclass(slots=True)
+class OrdersBatch:
+    """A batch of orders ready to write: by order number, and the rows they came from."""
+
+    data: dict[str, OrderInput]
+    rows: set[int]
+
+
+def _goods_paid(amount_paid: Decimal, freight_paid: Decimal) -> Decimal:
+    """What the buyer actually paid for the goods; an unpaid order paid nothing for them."""
+    return max(amount_paid - freight_paid, ZERO)
+
+
+def _line_amounts(lines: Sequence[LineInput], goods_paid: Decimal) -> list[Decimal]:
+    given = [line.get("amount_paid") for line in lines]
+    if all(a is not None for a in given):
+        return given  # type: ignore[return-value]
+    if len(lines) == 1:  # what the general split gives one line: all of it
+        return [to_money(goods_paid)]
+    return _split(goods_paid, [line["unit_price"] * line["quantity"] for line in lines])
+
+
+def _split(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    # Most orders are paid at list price: each line's share is then its own price × quantity
+    # (cent-exact), which is what the general split returns, only far cheaper per line.
+    if sum(weights, ZERO) == total:
+        return [to_money(w) for w in weights]
+    cents = _cents(total)
+    units = [_cents(w) for w in weights]
+    if not weights or cents is None or cents < 0 or any(u is None or u < 0 for u in units):
+        return split_proportionally(total, weights)
+    return [Decimal(c) * CENT for c in split_cents(cents, units)]  # type: ignore[arg-type]
+
+
+def _cents(amount: Decimal) -> int | None:
+    """A whole number of cents, or None for an amount that is not one (or not finite)."""
+    if not amount.is_finite():
+        return None
+    cents = amount.scaleb(2)
+    return int(cents) if cents == cents.to_integral_value() else None
+
+
+def split_cents(total: int, weights: list[int]) -> list[int]:
+    """``split_proportionally`` in whole cents for a non-negative total and weights: the
+    same largest-remainder split, exact in integers instead of fractions, which a file with
+    coupons on a third of its orders would otherwise spend most of its import time on. Each
+    exact share is ``total × w / W``; all have the denominator W, so their remainders are
+    compared by the numerators ``total × w mod W`` (ties to the later part, as there)."""
+    weight_sum = sum(weights)
+    if weight_sum == 0:
+        return [0] * (len(weights) - 1) + [total]
+    shares = [divmod(total * w, weight_sum) for w in weights]
+    parts = [whole for whole, _rest in shares]
+    left_over = total - sum(parts)
+    if left_over:
+        by_remainder = sorted(range(len(shares)), key=lambda i: (shares[i][1], i), reverse=True)
+        for i in by_remainder[:left_over]:
+            parts[i] += 1
+    return parts
+
+
+def _line_signature(line: LineInput) -> tuple:
+    return (
+        line["title"],
+        line["sku_code"],
+        line["sku_properties"],
+        line["unit_price"],
+        line["quantity"],
+    )
+
+
+def _terms(product: Product | None) -> tuple[bool, str, str, int]:
+    if product is None:
+        return _NO_PRODUCT_TERMS
+    return (
+        product.seven_day_eligible,
+        product.seven_day_exclusion,
+        product.seven_day_exclusion_note,
+        product.warranty_months,
+    )
+
+
+def lock_shop(shop: Shop) -> None:
+    # Two imports for one shop (a double-clicked upload, the API and a file at once) queue on
+    # the shop's row instead of racing on the unique order number. SQLite ignores it: its
+    # IMMEDIATE transactions already serialise writers.
+    list(Shop.objects.select_for_update().filter(pk=shop.pk).values_list("pk", flat=True))
+
+
+class Batches:
+    """The writes of one import and what it has learnt so far: its report, the carriers
+    seen, and the order numbers refused in this run, so their item rows are skipped instead
+    of written half."""
+
+    def __init__(self, shop: Shop, progress: Progress | None = None):
+        self.shop = shop
+        self.report = ImportReport()
+        self.progress = progress
+        self.rejected: set[str] = set()
+        # Errors found while reading rows wait here until the writes before them are done,
+        # so the report lists every error in file order even when reading runs ahead.
+        self.read_errors: list[RowError] = []
+        self._carriers: dict[str, Carrier] = {}
+        self._ticked = 0
+        postgres = bulk.is_postgres()
+        self._orders_sql = (
+            order_copy.OrderStatements(shop, _CREATE_FIELDS, UPDATABLE_FIELDS) if postgres else None
+        )
+        self._line_stages: dict[str, bool] | None = {} if postgres else None
+
+    def error(self, file: str, row: int, field: str, code: str, message: Any) -> None:
+        """An error found by a write."""
+        self.report.errors.append(RowError(file, row, field, code, str(message)))
+
+    def read_error(self, file: str, row: int, field: str, code: str, message: Any) -> None:
+        self.read_errors.append(RowError(file, row, field, code, str(message)))
+
+    def refuse(self, file: str, parsed: ParsedRow) -> None:
+        for e in parsed.errors:
+            self.read_error(file, parsed.row, e.field, e.code, e.message)
+        if parsed.order_no:
+            self.rejected.add(parsed.order_no)
+
+    def read_errors_report(self) -> None:
+        self.report.errors.extend(self.read_errors)
+        self.read_errors.clear()
+
+    def tick(self, rows_read: int) -> None:
+        if self.progress is not None and rows_read != self._ticked:
+            self._ticked = rows_read
+            self.progress(rows_read)
+
+    # --- carriers ----------------------------------------------------------------------
+
+    def carriers(self, names: set[str]) -> dict[str, Carrier]:
+        """Carriers by name, created on first sight. A mapped code already held by a carrier
+        of another name (顺丰 typed differently by an administrator) is that carrier."""
+        missing = names - self._carriers.keys()
+        if missing:
+            codes = {importers.carrier_code(n) for n in missing}
+
+            def fetch() -> list[Carrier]:
+                return list(Carrier.objects.filter(Q(name__in=missing) | Q(code__in=codes)))
+
+            found = fetch()
+            known_names = {c.name for c in found}
+            known_codes = {c.code for c in found}
+            create = [
+                Carrier(code=importers.carrier_code(n), name=n)
+                for n in sorted(missing)
+                if n not in known_names and importers.carrier_code(n) not in known_codes
+            ]
+            if create:
+                # A concurrent import may create the same carrier first; take theirs.
+                Carrier.objects.bulk_create(create, ignore_conflicts=True)
+                found = fetch()
+            by_name = {c.name: c for c in found}
+            by_code = {c.code: c for c in found}
+            for n in missing:
+                self._carriers[n] = by_name.get(n) or by_code[importers.carrier_code(n)]
+        return {n: self._carriers[n] for n in names}
+
+    # --- orders ------------------------------------------------------------------------
+
+    def orders_write(self, items: list[tuple[int, OrderInput]], file: str) -> set[int]:
+        """Create or update one batch of orders and their outbound shipments. Returns the
+        rows written (a repeated order number within the batch is refused)."""
+        batch = self.orders_prepare(items, file)
+        if batch is None:
+            return set()
+        self.orders_finish(batch)
+        return batch.rows
+
+    def orders_prepare(self, items: list[tuple[int, OrderInput]], file: str) -> OrdersBatch | None:
+        """The first half of ``orders_write``, done by the reading thread: refuse repeated
+        order numbers and, on PostgreSQL, stage the batch."""
+        field_name = COL_ORDER_NO if file else "order_no"
+        by_no: dict[str, tuple[int, OrderInput]] = {}
+        for row, order in items:
+            first = by_no.get(order["order_no"])
+            if first is not None:
+                message = MSG_DUPLICATE_ORDER % {"row": first[0]}
+                self.error(file, row, field_name, "duplicate_order", message)
+                continue
+            by_no[order["order_no"]] = (row, order)
+        if not by_no:
+            return None
+        batch = OrdersBatch(
+            {no: order for no, (_row, order) in by_no.items()},
+            {row for row, _order in by_no.values()},
+        )
+        if self._orders_sql is not None:
+            names = {order["carrier_name"] for order in batch.data.values()} - {""}
+            carrier_ids = {name: c.pk for name, c in self.carriers(names).items()}
+            self._orders_sql.stage(batch.data, carrier_ids)
+        return batch
+
+    def orders_finish(self, batch: OrdersBatch) -> None:
+        """The second half, which may run on the writing thread."""
+        data = batch.data
+        if self._orders_sql is not None:
+            created, found = self._orders_sql.upsert()
+            new: list[tuple[int, str]] = []  # their shipments are written with them
+            existing = [(pk, no) for pk, no, _kind in found]
+            changed = {no for _pk, no, kind in found if kind != order_copy.UNCHANGED}
+            money = [(pk, no) for pk, no, kind in found if kind == order_copy.MONEY_CHANGED]
+            updatable = itemgetter(*UPDATABLE_FIELDS)
+            bulk.update_rows(
+                Order,
+                UPDATABLE_FIELDS,
+                [(pk, *updatable(data[no])) for pk, no in existing if no in changed],
+            )
+        else:
+            new, existing, changed, money = self._orders_save(data)
+            created = len(new)
+        if money:
+            self._lines_resplit({pk: data[no] for pk, no in money})
+        shipped = self._shipments_write(
+            [(pk, no) for pk, no in existing if data[no]["waybill_no"]],
+            [(pk, no) for pk, no in new if data[no]["waybill_no"]],
+            data,
+        )
+        updated = changed | shipped
+        self.report.orders_created += created
+        self.report.orders_updated += len(updated)
+        self.report.orders_unchanged += len(existing) - len(updated)
+
+    def _orders_save(self, data: dict[str, OrderInput]):
+        """Other databases: read the batch's existing orders, compare them here, and write
+        with Django's bulk operations."""
+        # Plain values, not model instances: on a re-import nearly every order is unchanged,
+        # and building instances only to compare seven fields would be most of the cost.
+        current = {
+            no: (pk, values)
+            for pk, no, *values in Order.objects.filter(
+                shop=self.shop, order_no__in=list(data)
+            ).values_list("id", "order_no", *UPDATABLE_FIELDS)
+        }
+        new_orders = [
+            Order(shop=self.shop, **{f: order[f] for f in _CREATE_FIELDS})
+            for no, order in data.items()
+            if no not in current
+        ]
+        if new_orders:
+            Order.objects.bulk_create(new_orders)
+            if any(o.pk is None for o in new_orders):  # a backend that cannot return ids
+                ids = dict(
+                    Order.objects.filter(
+                        shop=self.shop, order_no__in=[o.order_no for o in new_orders]
+                    ).values_list("order_no", "id")
+                )
+                for o in new_orders:
+                    o.pk = ids[o.order_no]
+        updates: list[tuple] = []
+        changed: set[str] = set()
+        money_changed: list[tuple[int, str]] = []
+        for no, (pk, values) in current.items():
+            after = [data[no][f] for f in UPDATABLE_FIELDS]
+            if after != values:
+                updates.append((pk, *after))
+                changed.add(no)
+                if after[2:4] != values[2:4]:  # freight_paid, amount_paid
+                    money_changed.append((pk, no))
+        bulk.update_rows(Order, UPDATABLE_FIELDS, updates)
+        new = [(o.pk, o.order_no) for o in new_orders]
+        existing = [(pk, no) for no, (pk, _values) in current.items()]
+        return new, existing, changed, money_changed
+
+    def _lines_resplit(self, orders: dict[int, OrderInput]) -> None:
+        """The paid amount moved (an order imported before payment, exported again after):
+        the lines' shares follow, or the refund ledger would cap them at the old amount."""
+        paid = {pk: (o["amount_paid"], o["freight_paid"]) for pk, o in orders.items()}
+        lines: dict[int, list[tuple[int, Decimal, int]]] = {}
+        for pk, order_id, unit_price, quantity in (
+            OrderLine.objects.filter(order_id__in=list(paid))
+            .order_by("order_id", "line_no")
+            .values_list("id", "order_id", "unit_price", "quantity")
+        ):
+            lines.setdefault(order_id, []).append((pk, unit_price, quantity))
+        updates = []
+        for order_id, order_lines in lines.items():
+            weights = [unit_price * quantity for _pk, unit_price, quantity in order_lines]
+            shares = _split(_goods_paid(*paid[order_id]), weights)
+            updates.extend(
+                (pk, share) for (pk, _p, _q), share in zip(order_lines, shares, strict=True)
+            )
+        bulk.update_rows(OrderLine, ["amount_paid"], updates)
+
+    def _shipments_write(
+        self,
+        existing: list[tuple[int, str]],
+        new: list[tuple[int, str]],
+        data: dict[str, OrderInput],
+    ) -> set[str]:
+        """One outbound shipment per exported waybill, for orders given as (id, order_no).
+        A changed waybill corrects the one shipment the import made. Returns the existing
+        orders whose shipment changed."""
+        if not existing and not new:
+            return set()
+        carriers = self.carriers({data[no]["carrier_name"] for _pk, no in (*existing, *new)} - {""})
+        outbound: dict[int, list[tuple[int, str, int | None, dt.datetime | None]]] = {}
+        if existing:
+            for pk, order_id, *rest in (
+                Shipment.objects.filter(
+                    order_id__in=[pk for pk, _no in existing],
+                    direction=ShipmentDirection.OUTBOUND,
+                )
+                .order_by("id")
+                .values_list("id", "order_id", "waybill_no", "carrier_id", "shipped_at")
+            ):
+                outbound.setdefault(order_id, []).append((pk, *rest))
+
+        outbound_value = ShipmentDirection.OUTBOUND.value
+        carrier_ids = {name: c.pk for name, c in carriers.items()}
+        to_create: list[tuple] = []
+        to_update: list[tuple] = []
+        changed: set[str] = set()
+        for order_id, no in existing:
+            d = data[no]
+            carrier_id = carrier_ids.get(d["carrier_name"])
+            shipments = outbound.get(order_id, ())
+            match = next((s for s in shipments if s[1] == d["waybill_no"]), None)
+            if match is None and len(shipments) != 1:
+                # None yet, or several (a split parcel recorded by hand): the export names one
+                # waybill and does not say which of several it replaces, so it is added.
+                to_create.append(
+                    (order_id, outbound_value, carrier_id, d["waybill_no"], d["shipped_at"])
+                )
+                changed.add(no)
+                continue
+            pk, *before = match or shipments[0]
+            # The file never knows when the parcel left; keep what the API may have said.
+            after = [
+                d["waybill_no"],
+                carrier_id if carrier_id is not None else before[1],
+                d["shipped_at"] if d["shipped_at"] is not None else before[2],
+            ]
+            if after != before:
+                to_update.append((pk, *after))
+                changed.add(no)
+        for order_id, no in new:  # a new order has no shipment yet
+            d = data[no]
+            to_create.append(
+                (
+                    order_id,
+                    outbound_value,
+                    carrier_ids.get(d["carrier_name"]),
+                    d["waybill_no"],
+                    d["shipped_at"],
+                )
+            )
+        bulk.insert_rows(Shipment, _SHIPMENT_FIELDS, to_create)
+        bulk.update_rows(Shipment, ["waybill_no", "carrier_id", "shipped_at"], to_update)
+        return changed
+
+    # --- lines -------------------------------------------------------------------------
+
+    def lines_write(self, groups: list[LineGroup]) -> None:
+        """Write the lines of orders that have none yet, with the shop's after-sales terms of
+        each product as they are today (the terms at sale time). An order that already has
+        the same lines is left alone; different lines are refused, never added."""
+        self.lines_prepare(groups)
+        self.lines_finish(groups)
+
+    def lines_prepare(self, groups: list[LineGroup]) -> None:
+        """The first half, done by the reading thread: on PostgreSQL, stage the lines."""
+        if self._line_stages is None or not groups:
+            return
+        rows = []
+        for g in groups:
+            for line_no, line in enumerate(g.lines, 1):
+                given = line.get("amount_paid")
+                rows.append(
+                    (
+                        g.order_no,
+                        line_no,
+                        line["title"],
+                        line["sku_code"],
+                        line["sku_properties"],
+                        int(line["unit_price"] * 100),
+                        line["quantity"],
+                        None if given is None else int(given * 100),
+                    )
+                )
+        order_copy.lines_stage(rows, self._line_stages)
+
+    def lines_finish(self, groups: list[LineGroup]) -> None:
+        """The second half, which may run on the writing thread."""
+        if not groups:
+            return
+        if self._line_stages is None:
+            self._lines_save(groups)
+            return
+        with_lines: dict[str, int] = {}
+        missing: set[str] = set()
+        for no, pk, kind in order_copy.lines_insert(self.shop):
+            if kind == order_copy.FOUND_WITH_LINES:
+                with_lines[no] = pk
+            else:
+                missing.add(no)
+        existing = self._signatures(list(with_lines.values()))
+        for g in groups:
+            if g.order_no in missing:
+                for row in g.rows:
+                    self.error(g.file, row, g.field, "order_not_found", MSG_ORDER_NOT_FOUND)
+            elif g.order_no in with_lines:
+                if existing[with_lines[g.order_no]] != [_line_signature(x) for x in g.lines]:
+                    for row in g.rows:
+                        self.error(g.file, row, g.field, "lines_conflict", MSG_LINES_CONFLICT)
+            else:
+                self.report.lines_created += len(g.lines)
+
+    @staticmethod
+    def _signatures(order_ids: list[int]) -> dict[int, list[tuple]]:
+        existing: dict[int, list[tuple]] = {}
+        if order_ids:
+            for order_id, *signature in (
+                OrderLine.objects.filter(order_id__in=order_ids)
+                .order_by("order_id", "line_no")
+                .values_list(
+                    "order_id", "title", "sku_code", "sku_properties", "unit_price", "quantity"
+                )
+            ):
+                existing.setdefault(order_id, []).append(tuple(signature))
+        return existing
+
+    def _lines_save(self, groups: list[LineGroup]) -> None:
+        """Other databases: look the orders up, split the amounts here, and insert."""
+        numbers = [g.order_no for g in groups]
+        found = (
+            Order.objects.filter(shop=self.shop, order_no__in=numbers)
+            .annotate(has_lines=Exists(OrderLine.objects.filter(order_id=OuterRef("pk"))))
+            .values_list("order_no", "id", "amount_paid", "freight_paid", "has_lines")
+        )
+        orders = {no: (pk, paid, freight, has_lines) for no, pk, paid, freight, has_lines in found}
+        existing = self._signatures([pk for pk, _p, _f, has_lines in orders.values() if has_lines])
+        codes = {line["sku_code"] for g in groups for line in g.lines} - {""}
+        products = (
+            {p.sku_code: p for p in Product.objects.filter(shop=self.shop, sku_code__in=codes)}
+            if codes
+            else {}
+        )
+
+        rows: list[tuple] = []
+        for g in groups:
+            if g.order_no not in orders:
+                for row in g.rows:
+                    self.error(g.file, row, g.field, "order_not_found", MSG_ORDER_NOT_FOUND)
+                continue
+            order_id, paid, freight, has_lines = orders[g.order_no]
+            if has_lines:
+                if existing[order_id] != [_line_signature(line) for line in g.lines]:
+                    for row in g.rows:
+                        self.error(g.file, row, g.field, "lines_conflict", MSG_LINES_CONFLICT)
+                continue
+            amounts = _line_amounts(g.lines, _goods_paid(paid, freight))
+            for line_no, (line, amount) in enumerate(zip(g.lines, amounts, strict=True), 1):
+                sku_code = line["sku_code"]
+                rows.append(
+                    (
+                        order_id,
+                        line_no,
+                        line["title"],
+                        sku_code,
+                        line["sku_properties"],
+                        line["unit_price"],
+                        line["quantity"],
+                        amount,
+                        *_terms(products.get(sku_code)),
+                    )
+                )
+        bulk.insert_rows(OrderLine, _LINE_FIELDS, rows)
+        self.report.lines_created += len(rows)
