@@ -8,7 +8,7 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext_lazy as _
@@ -304,7 +304,7 @@ def parse_waybill(value: str) -> str:
     return WAYBILL_PREFIX_RE.sub("", unwrap(value).lstrip("'")).strip()
 
 
-REGION_MAX = Order._meta.get_field("province").max_length  # city and district alike
+REGION_MAX = cast(int, Order._meta.get_field("province").max_length)  # city and district alike
 
 
 def split_address(value: str) -> tuple[str, str, str, str, str]:

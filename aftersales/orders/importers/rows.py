@@ -220,7 +220,9 @@ def _times(*, required: bool) -> Callable[[str], dt.datetime | None]:
     timestamps barely repeat. The day and the time are each checked by ``parse_datetime``
     itself. Values come in UTC (the same instants), the zone the database stores and the
     driver sends fastest."""
-    parse = _memo(parse_required_datetime if required else parse_datetime)
+    parse: Callable[[str], dt.datetime | None] = _memo(
+        parse_required_datetime if required else parse_datetime
+    )
     days: dict[str, dt.datetime] = {}
     times: dict[str, dt.timedelta] = {}
 

@@ -92,7 +92,7 @@ def _seekable(stream: IO[bytes], stack: ExitStack) -> IO[bytes]:
     spool = stack.enter_context(tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024))
     shutil.copyfileobj(stream, spool)
     spool.seek(0)
-    return spool  # type: ignore[return-value]
+    return spool
 
 
 def _sniff_encoding(head: bytes) -> str:

@@ -17,6 +17,8 @@ from django.db import connection
 from django.db.models import Field, Model
 from django.utils import timezone
 
+Row = tuple[Any, ...]
+
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
@@ -26,14 +28,14 @@ def quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _fields(model: type[Model], names: Sequence[str]) -> list[Field]:
+def _fields(model: type[Model], names: Sequence[str]) -> list[Field[Any, Any]]:
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     return [by_attname[name] for name in names]
 
 
 def defaults(
     model: type[Model], given: Sequence[str], *, as_text: bool = False
-) -> tuple[list[str], Callable[[], tuple]]:
+) -> tuple[list[str], Callable[[], Row]]:
     """The columns a row of ``given`` values (attribute names) leaves out, and a function
     giving their values for one row: the time of the write for ``auto_now``/``auto_now_add``
     (as ``save()`` would), else the field's default. A column with neither must be given;
@@ -56,19 +58,19 @@ def defaults(
             raise ValueError(f"{model.__name__}.{f.name} has no default and is not given")
     constant = tuple(_as_text(v) for v in values) if as_text else tuple(values)
     if not per_row:
-        return [f.column for f in fields], lambda: constant
+        return _columns(fields), lambda: constant
 
-    def make() -> tuple:
+    def make() -> Row:
         row = list(constant)
         for i, default in per_row.items():
             row[i] = default()
         return tuple(row)
 
-    return [f.column for f in fields], make
+    return _columns(fields), make
 
 
 def copy_rows(
-    table: str, columns: Sequence[str], rows: Iterable[tuple], *, types: Sequence[str] = ()
+    table: str, columns: Sequence[str], rows: Iterable[Row], *, types: Sequence[str] = ()
 ) -> None:
     """``COPY table (columns) FROM STDIN``: the fastest way into a PostgreSQL table. With
     ``types`` (PostgreSQL type names, one per column) the rows travel in binary, which the
@@ -94,12 +96,12 @@ def _as_text(value: Any) -> Any:
     return value
 
 
-def insert_rows(model: type[Model], names: Sequence[str], rows: Sequence[tuple]) -> None:
+def insert_rows(model: type[Model], names: Sequence[str], rows: Sequence[Row]) -> None:
     """Insert rows of ``names`` values; every other column gets its default."""
     if not rows:
         return
     if is_postgres():
-        columns = [f.column for f in _fields(model, names)]
+        columns = _columns(_fields(model, names))
         extra_columns, extra = defaults(model, names, as_text=True)
         if extra_columns:
             rows = [(*row, *extra()) for row in rows]
@@ -110,7 +112,7 @@ def insert_rows(model: type[Model], names: Sequence[str], rows: Sequence[tuple])
         )
 
 
-def update_rows(model: type[Model], names: Sequence[str], rows: Sequence[tuple]) -> None:
+def update_rows(model: type[Model], names: Sequence[str], rows: Sequence[Row]) -> None:
     """Set ``names`` on the rows given as (pk, *values). On PostgreSQL one ``UPDATE … FROM
     unnest(…)``: Django's ``bulk_update`` writes a CASE with a branch per row, which the
     database then tests row by row — quadratic in a batch of thousands."""
@@ -118,18 +120,19 @@ def update_rows(model: type[Model], names: Sequence[str], rows: Sequence[tuple])
         return
     if not is_postgres():
         objs = [model(pk=row[0], **dict(zip(names, row[1:], strict=True))) for row in rows]
-        fields = [f.name for f in _fields(model, names)]
-        model._default_manager.bulk_update(objs, fields)
+        model._default_manager.bulk_update(objs, [f.name for f in _fields(model, names)])
         return
     pk = model._meta.pk
+    assert pk is not None  # noqa: S101
     fields = [pk, *_fields(model, names)]
+    columns = [quote(c) for c in _columns(fields)]
     arrays = ", ".join(f"%s::{_db_type(f)}[]" for f in fields)
-    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields[1:])
+    assignments = ", ".join(f"{c} = v.{c}" for c in columns[1:])
     table = quote(model._meta.db_table)
     sql = (
         f"UPDATE {table} AS t SET {assignments} "  # noqa: S608 - quoted names of the model
-        f"FROM unnest({arrays}) AS v({', '.join(quote(f.column) for f in fields)}) "
-        f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"
+        f"FROM unnest({arrays}) AS v({', '.join(columns)}) "
+        f"WHERE t.{columns[0]} = v.{columns[0]}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
@@ -144,13 +147,19 @@ def stage_create(name: str, columns: Sequence[tuple[str, str]]) -> None:
 
 
 def stage_fill(
-    name: str, columns: Sequence[str], rows: Sequence[tuple], *, types: Sequence[str] = ()
+    name: str, columns: Sequence[str], rows: Sequence[Row], *, types: Sequence[str] = ()
 ) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {quote(name)}")
     copy_rows(name, columns, rows, types=types)
 
 
-def _db_type(field: Field) -> str:
+def _columns(fields: Sequence[Field[Any, Any]]) -> list[str]:
+    return [f.column for f in fields]  # type: ignore[misc]  # concrete fields have columns
+
+
+def _db_type(field: Field[Any, Any]) -> str:
     # An auto primary key's own type says how it is generated; what it holds is rel_db_type.
-    return field.rel_db_type(connection) if field.primary_key else field.db_type(connection)
+    db_type = field.rel_db_type(connection) if field.primary_key else field.db_type(connection)
+    assert db_type is not None  # noqa: S101 - every concrete column has one
+    return db_type

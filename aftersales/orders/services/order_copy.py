@@ -182,7 +182,7 @@ _LINE_TYPES = {
 FOUND_WITH_LINES, NOT_FOUND = 1, 2
 
 
-def lines_stage(rows: list[tuple], state: dict[str, bool]) -> None:
+def lines_stage(rows: list[bulk.Row], state: dict[str, bool]) -> None:
     """Stage (order_no, line_no, title, sku_code, sku_properties, unit_price cents,
     quantity, amount_given cents or None) rows."""
     if not state.get(LINE_STAGE):
@@ -296,4 +296,5 @@ WHERE NOT EXISTS (SELECT FROM orders o WHERE o.order_no = n.order_no)
 """  # noqa: S608 - names from the models and this module, values as parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, [shop.pk, *defaults(), shop.pk])
-        return cursor.fetchall()
+        found: list[tuple[str, int | None, int]] = cursor.fetchall()
+        return found

@@ -282,7 +282,7 @@ def order_upsert_many(
         for position, order in enumerate(orders[start : start + batch_size], start + 1):
             run.report.rows_read += 1
             if isinstance(order, dict):
-                order = importers.order_input_defaults(order)
+                order = importers.order_input_defaults(dict(order))
                 errors = importers.order_input_errors(order)
             else:
                 errors = [FieldError("", "wrong_type", str(importers.MSG_WRONG_TYPE))]

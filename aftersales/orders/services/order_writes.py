@@ -4,12 +4,11 @@ size; on PostgreSQL the rows travel by ``COPY`` (see ``bulk``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +20,7 @@ from aftersales.orders import importers
 from aftersales.orders.importers import COL_ORDER_NO, LineInput, OrderInput, ParsedRow, RowError
 from aftersales.orders.models import Order, OrderLine, Product, Shipment, ShipmentDirection
 from aftersales.orders.services import bulk, order_copy
+from aftersales.orders.services.bulk import Row
 
 MSG_DUPLICATE_ORDER = _("订单编号与第 %(row)s 行重复，本行未导入。")
 MSG_ORDER_NOT_FOUND = _("订单报表和系统中都没有这个订单，本行未导入。")
@@ -173,7 +173,7 @@ def split_cents(total: int, weights: list[int]) -> list[int]:
     return parts
 
 
-def _line_signature(line: LineInput) -> tuple:
+def _line_signature(line: LineInput) -> Row:
     return (
         line["title"],
         line["sku_code"],
@@ -339,7 +339,9 @@ class Batches:
         self.report.orders_updated += len(updated)
         self.report.orders_unchanged += len(existing) - len(updated)
 
-    def _orders_save(self, data: dict[str, OrderInput]):
+    def _orders_save(
+        self, data: dict[str, OrderInput]
+    ) -> tuple[list[tuple[int, str]], list[tuple[int, str]], set[str], list[tuple[int, str]]]:
         """Other databases: read the batch's existing orders, compare them here, and write
         with Django's bulk operations."""
         # Plain values, not model instances: on a re-import nearly every order is unchanged,
@@ -351,7 +353,7 @@ class Batches:
             ).values_list("id", "order_no", *UPDATABLE_FIELDS)
         }
         new_orders = [
-            Order(shop=self.shop, **{f: order[f] for f in _CREATE_FIELDS})
+            Order(shop=self.shop, **{f: cast(dict[str, Any], order)[f] for f in _CREATE_FIELDS})
             for no, order in data.items()
             if no not in current
         ]
@@ -365,11 +367,11 @@ class Batches:
                 )
                 for o in new_orders:
                     o.pk = ids[o.order_no]
-        updates: list[tuple] = []
+        updates: list[Row] = []
         changed: set[str] = set()
         money_changed: list[tuple[int, str]] = []
         for no, (pk, values) in current.items():
-            after = [data[no][f] for f in UPDATABLE_FIELDS]
+            after = [cast(dict[str, Any], data[no])[f] for f in UPDATABLE_FIELDS]
             if after != values:
                 updates.append((pk, *after))
                 changed.add(no)
@@ -391,7 +393,7 @@ class Batches:
             .values_list("id", "order_id", "unit_price", "quantity")
         ):
             lines.setdefault(order_id, []).append((pk, unit_price, quantity))
-        updates = []
+        updates: list[Row] = []
         for order_id, order_lines in lines.items():
             weights = [unit_price * quantity for _pk, unit_price, quantity in order_lines]
             shares = _split(_goods_paid(*paid[order_id]), weights)
@@ -412,7 +414,8 @@ class Batches:
         if not existing and not new:
             return set()
         carriers = self.carriers({data[no]["carrier_name"] for _pk, no in (*existing, *new)} - {""})
-        outbound: dict[int, list[tuple[int, str, int | None, dt.datetime | None]]] = {}
+        # order id: [(shipment id, waybill, carrier id, shipped at)]
+        outbound: dict[int, list[Row]] = {}
         if existing:
             for pk, order_id, *rest in (
                 Shipment.objects.filter(
@@ -426,13 +429,13 @@ class Batches:
 
         outbound_value = ShipmentDirection.OUTBOUND.value
         carrier_ids = {name: c.pk for name, c in carriers.items()}
-        to_create: list[tuple] = []
-        to_update: list[tuple] = []
+        to_create: list[Row] = []
+        to_update: list[Row] = []
         changed: set[str] = set()
         for order_id, no in existing:
             d = data[no]
             carrier_id = carrier_ids.get(d["carrier_name"])
-            shipments = outbound.get(order_id, ())
+            shipments: list[Row] = outbound.get(order_id, [])
             match = next((s for s in shipments if s[1] == d["waybill_no"]), None)
             if match is None and len(shipments) != 1:
                 # None yet, or several (a split parcel recorded by hand): the export names one
@@ -508,7 +511,7 @@ class Batches:
         with_lines: dict[str, int] = {}
         missing: set[str] = set()
         for no, pk, kind in order_copy.lines_insert(self.shop):
-            if kind == order_copy.FOUND_WITH_LINES:
+            if kind == order_copy.FOUND_WITH_LINES and pk is not None:
                 with_lines[no] = pk
             else:
                 missing.add(no)
@@ -525,8 +528,8 @@ class Batches:
                 self.report.lines_created += len(g.lines)
 
     @staticmethod
-    def _signatures(order_ids: list[int]) -> dict[int, list[tuple]]:
-        existing: dict[int, list[tuple]] = {}
+    def _signatures(order_ids: list[int]) -> dict[int, list[Row]]:
+        existing: dict[int, list[Row]] = {}
         if order_ids:
             for order_id, *signature in (
                 OrderLine.objects.filter(order_id__in=order_ids)
@@ -555,7 +558,7 @@ class Batches:
             else {}
         )
 
-        rows: list[tuple] = []
+        rows: list[Row] = []
         for g in groups:
             if g.order_no not in orders:
                 for row in g.rows:
