@@ -130,7 +130,7 @@ def _run(args: argparse.Namespace, target: db.Target, workdir: Path) -> None:
         ),
         "",
         f"The import used {imported.cpu_seconds:,.1f} s of CPU in this process "
-        f"(both its threads) over {imported.seconds:,.1f} s.",
+        f"(all its threads) over {imported.seconds:,.1f} s.",
     )
     for b in baselines:
         for d in b.details:

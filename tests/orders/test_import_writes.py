@@ -19,7 +19,8 @@ from aftersales.orders.services import (
     order_import_files,
     order_upsert_many,
 )
-from aftersales.orders.services.order_writes import Batches, split_cents
+from aftersales.orders.services.line_amounts import split_cents
+from aftersales.orders.services.order_writes import Batches
 from bench.exports import write_export
 from tests.factories import ProductFactory, ShopFactory
 from tests.orders.test_import import ORDERS_SAMPLE, csv_bytes, sample_rows, snapshot, write

@@ -7,27 +7,29 @@ money before payment, payment and confirmation times, the seller's note, the way
 lines are written once and never duplicated.
 
 - ``order_import``: the two services and the streaming of the files;
-- ``order_writes``: what one batch writes, and the report;
+- ``order_writes``: what one batch writes; ``import_report``: the report and its messages;
+- ``order_copy``: the same writes on PostgreSQL, by COPY and set-based statements;
+- ``line_amounts``: each line's share of what was paid;
 - ``bulk``: many rows at once — COPY on PostgreSQL, Django's bulk operations elsewhere.
 """
 
 from aftersales.orders.importers import LineInput, OrderInput, RowError
-from aftersales.orders.services.order_import import (
-    LABEL_ITEMS_FILE,
-    LABEL_ORDERS_FILE,
-    order_import_files,
-    order_upsert_many,
-)
-from aftersales.orders.services.order_writes import (
+from aftersales.orders.services.import_report import (
     MSG_DUPLICATE_ORDER,
     MSG_GROUP_ROW_INVALID,
     MSG_LINES_CONFLICT,
     MSG_LINES_NOT_CONTIGUOUS,
     MSG_ORDER_NOT_FOUND,
     MSG_ORDER_ROW_INVALID,
-    UPDATABLE_FIELDS,
     ImportReport,
 )
+from aftersales.orders.services.order_import import (
+    LABEL_ITEMS_FILE,
+    LABEL_ORDERS_FILE,
+    order_import_files,
+    order_upsert_many,
+)
+from aftersales.orders.services.order_writes import UPDATABLE_FIELDS
 
 __all__ = [
     "LABEL_ITEMS_FILE",

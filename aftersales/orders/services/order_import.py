@@ -21,16 +21,15 @@ from aftersales.accounts.models import Shop
 from aftersales.orders import importers
 from aftersales.orders.importers import COL_ORDER_NO, FieldError, OrderInput, ParsedRow, Table
 from aftersales.orders.services import bulk
-from aftersales.orders.services.order_writes import (
+from aftersales.orders.services.import_report import (
     MSG_GROUP_ROW_INVALID,
     MSG_LINES_NOT_CONTIGUOUS,
     MSG_ORDER_ROW_INVALID,
-    Batches,
     ImportReport,
     LineGroup,
     Progress,
-    lock_shop,
 )
+from aftersales.orders.services.order_writes import Batches, lock_shop
 
 LABEL_ORDERS_FILE = _("订单报表")
 LABEL_ITEMS_FILE = _("宝贝报表")

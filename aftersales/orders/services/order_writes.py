@@ -4,32 +4,29 @@ size; on PostgreSQL the rows travel by ``COPY`` (see ``bulk``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any, cast
 
 from django.db.models import Exists, OuterRef, Q
-from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Shop
-from aftersales.core.money import CENT, ZERO, split_proportionally, to_money
 from aftersales.logistics.models import Carrier
 from aftersales.orders import importers
 from aftersales.orders.importers import COL_ORDER_NO, LineInput, OrderInput, ParsedRow, RowError
 from aftersales.orders.models import Order, OrderLine, Product, Shipment, ShipmentDirection
 from aftersales.orders.services import bulk, order_copy
 from aftersales.orders.services.bulk import Row
-
-MSG_DUPLICATE_ORDER = _("订单编号与第 %(row)s 行重复，本行未导入。")
-MSG_ORDER_NOT_FOUND = _("订单报表和系统中都没有这个订单，本行未导入。")
-MSG_ORDER_ROW_INVALID = _("该订单在订单报表中有错误，其明细已跳过。")
-MSG_GROUP_ROW_INVALID = _("同一订单的其他明细行有错误，本行已跳过。")
-MSG_LINES_NOT_CONTIGUOUS = _("该订单的明细没有连续排列，本行未导入。")
-MSG_LINES_CONFLICT = _(
-    "该订单已有明细，且与本行不一致（明细没有连续排列，或与上次导入的不同），本行未导入。"
+from aftersales.orders.services.import_report import (
+    MSG_DUPLICATE_ORDER,
+    MSG_LINES_CONFLICT,
+    MSG_ORDER_NOT_FOUND,
+    ImportReport,
+    LineGroup,
+    OrdersBatch,
+    Progress,
 )
+from aftersales.orders.services.line_amounts import goods_paid, line_amounts, split
 
 # What a later export of the same order may change. The buyer, address and creation time are
 # facts of the sale and stay as first imported.
@@ -74,103 +71,6 @@ _LINE_FIELDS = (
     "warranty_months",
 )
 _NO_PRODUCT_TERMS = (True, "", "", 0)
-
-Progress = Callable[[int], None]
-
-
-@dataclass
-class ImportReport:
-    """What one import did. ``rows_read`` counts data rows of both files (or orders given);
-    a refused row is in ``errors`` and in none of the other counts."""
-
-    orders_created: int = 0
-    orders_updated: int = 0
-    orders_unchanged: int = 0
-    lines_created: int = 0
-    rows_read: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "orders_created": self.orders_created,
-            "orders_updated": self.orders_updated,
-            "orders_unchanged": self.orders_unchanged,
-            "lines_created": self.lines_created,
-            "rows_read": self.rows_read,
-            "errors": [e.as_dict() for e in self.errors],
-        }
-
-
-@dataclass(slots=True)
-class LineGroup:
-    """All lines of one order, and where to point if they are refused."""
-
-    order_no: str
-    file: str
-    rows: list[int]
-    field: str
-    lines: list[LineInput]
-
-
-@dataclass(slots=True)
-class OrdersBatch:
-    """A batch of orders ready to write: by order number, and the rows they came from."""
-
-    data: dict[str, OrderInput]
-    rows: set[int]
-
-
-def _goods_paid(amount_paid: Decimal, freight_paid: Decimal) -> Decimal:
-    """What the buyer actually paid for the goods; an unpaid order paid nothing for them."""
-    return max(amount_paid - freight_paid, ZERO)
-
-
-def _line_amounts(lines: Sequence[LineInput], goods_paid: Decimal) -> list[Decimal]:
-    given = [line.get("amount_paid") for line in lines]
-    if all(a is not None for a in given):
-        return given  # type: ignore[return-value]
-    if len(lines) == 1:  # what the general split gives one line: all of it
-        return [to_money(goods_paid)]
-    return _split(goods_paid, [line["unit_price"] * line["quantity"] for line in lines])
-
-
-def _split(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
-    # Most orders are paid at list price: each line's share is then its own price × quantity
-    # (cent-exact), which is what the general split returns, only far cheaper per line.
-    if sum(weights, ZERO) == total:
-        return [to_money(w) for w in weights]
-    cents = _cents(total)
-    units = [_cents(w) for w in weights]
-    if not weights or cents is None or cents < 0 or any(u is None or u < 0 for u in units):
-        return split_proportionally(total, weights)
-    return [Decimal(c) * CENT for c in split_cents(cents, units)]  # type: ignore[arg-type]
-
-
-def _cents(amount: Decimal) -> int | None:
-    """A whole number of cents, or None for an amount that is not one (or not finite)."""
-    if not amount.is_finite():
-        return None
-    cents = amount.scaleb(2)
-    return int(cents) if cents == cents.to_integral_value() else None
-
-
-def split_cents(total: int, weights: list[int]) -> list[int]:
-    """``split_proportionally`` in whole cents for a non-negative total and weights: the
-    same largest-remainder split, exact in integers instead of fractions, which a file with
-    coupons on a third of its orders would otherwise spend most of its import time on. Each
-    exact share is ``total × w / W``; all have the denominator W, so their remainders are
-    compared by the numerators ``total × w mod W`` (ties to the later part, as there)."""
-    weight_sum = sum(weights)
-    if weight_sum == 0:
-        return [0] * (len(weights) - 1) + [total]
-    shares = [divmod(total * w, weight_sum) for w in weights]
-    parts = [whole for whole, _rest in shares]
-    left_over = total - sum(parts)
-    if left_over:
-        by_remainder = sorted(range(len(shares)), key=lambda i: (shares[i][1], i), reverse=True)
-        for i in by_remainder[:left_over]:
-            parts[i] += 1
-    return parts
 
 
 def _line_signature(line: LineInput) -> Row:
@@ -396,7 +296,7 @@ class Batches:
         updates: list[Row] = []
         for order_id, order_lines in lines.items():
             weights = [unit_price * quantity for _pk, unit_price, quantity in order_lines]
-            shares = _split(_goods_paid(*paid[order_id]), weights)
+            shares = split(goods_paid(*paid[order_id]), weights)
             updates.extend(
                 (pk, share) for (pk, _p, _q), share in zip(order_lines, shares, strict=True)
             )
@@ -570,7 +470,7 @@ class Batches:
                     for row in g.rows:
                         self.error(g.file, row, g.field, "lines_conflict", MSG_LINES_CONFLICT)
                 continue
-            amounts = _line_amounts(g.lines, _goods_paid(paid, freight))
+            amounts = line_amounts(g.lines, goods_paid(paid, freight))
             for line_no, (line, amount) in enumerate(zip(g.lines, amounts, strict=True), 1):
                 sku_code = line["sku_code"]
                 rows.append(

@@ -1,0 +1,66 @@
+"""What an import reports, its messages, and the batches that pass between reading and
+writing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.orders.importers import LineInput, OrderInput, RowError
+
+MSG_DUPLICATE_ORDER = _("订单编号与第 %(row)s 行重复，本行未导入。")
+MSG_ORDER_NOT_FOUND = _("订单报表和系统中都没有这个订单，本行未导入。")
+MSG_ORDER_ROW_INVALID = _("该订单在订单报表中有错误，其明细已跳过。")
+MSG_GROUP_ROW_INVALID = _("同一订单的其他明细行有错误，本行已跳过。")
+MSG_LINES_NOT_CONTIGUOUS = _("该订单的明细没有连续排列，本行未导入。")
+MSG_LINES_CONFLICT = _(
+    "该订单已有明细，且与本行不一致（明细没有连续排列，或与上次导入的不同），本行未导入。"
+)
+
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ImportReport:
+    """What one import did. ``rows_read`` counts data rows of both files (or orders given);
+    a refused row is in ``errors`` and in none of the other counts."""
+
+    orders_created: int = 0
+    orders_updated: int = 0
+    orders_unchanged: int = 0
+    lines_created: int = 0
+    rows_read: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "orders_created": self.orders_created,
+            "orders_updated": self.orders_updated,
+            "orders_unchanged": self.orders_unchanged,
+            "lines_created": self.lines_created,
+            "rows_read": self.rows_read,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+@dataclass(slots=True)
+class LineGroup:
+    """All lines of one order, and where to point if they are refused."""
+
+    order_no: str
+    file: str
+    rows: list[int]
+    field: str
+    lines: list[LineInput]
+
+
+@dataclass(slots=True)
+class OrdersBatch:
+    """A batch of orders ready to write: by order number, and the rows they came from."""
+
+    data: dict[str, OrderInput]
+    rows: set[int]
