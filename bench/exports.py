@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "data" / "samples"
 ORDERS_NAME = "ExportOrderList.csv"
 ITEMS_NAME = "ExportOrderDetailList.csv"
 CARRIERS = ["顺丰速运", "中通快递", "圆通速递", "申通快递", "韵达快递", "极兔速递", "某地方快递"]
