@@ -17,7 +17,7 @@ from aftersales.cases import services as case_services
 from aftersales.cases import workflows
 from aftersales.cases.models import Case, CaseKind, CaseStatus
 from aftersales.core.errors import DomainError, PermissionDeniedError, TransitionNotAllowed
-from aftersales.core.money import ZERO, split_proportionally
+from aftersales.core.money import ZERO
 from aftersales.messaging.services import message_queue
 from aftersales.orders.models import Shipment, ShipmentDirection
 from aftersales.returns import policies
@@ -64,6 +64,7 @@ from aftersales.returns.services.flows.helpers import (
     _take_stock,
     _unreplaced_failures,
     _waybill,
+    split_within,
 )
 from aftersales.returns.services.refunds import refund_request
 
@@ -196,14 +197,7 @@ def _retry_refund(case, detail, actor, now, params):
     amounts = [f.amount for f in failures]
     total = _refund_amount_param(params)
     if total is not None:
-        failed = sum(amounts, ZERO)
-        if total > failed:
-            raise DomainError(
-                MSG_REFUND_EXCEEDS_CASE % {"max": failed},
-                field="amount",
-                code="refund_exceeds_case",
-            )
-        amounts = split_proportionally(total, amounts)
+        amounts = split_within(total, amounts)
     new = []
     for failed_refund, amount in zip(failures, amounts, strict=True):
         if amount <= 0:

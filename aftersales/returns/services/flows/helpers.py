@@ -131,6 +131,18 @@ def _case_lines(case: Case) -> list[CaseLine]:
     return list(case.lines.select_related("order_line").order_by("order_line__line_no"))
 
 
+def split_within(total: Decimal, shares: list[Decimal]) -> list[Decimal]:
+    """Spread ``total`` over ``shares`` in proportion; more than they add up to is refused,
+    never cut down in silence."""
+    total = to_money(total)
+    worth = sum(shares, ZERO)
+    if total > worth:
+        raise DomainError(
+            MSG_REFUND_EXCEEDS_CASE % {"max": worth}, field="amount", code="refund_exceeds_case"
+        )
+    return split_proportionally(total, shares)
+
+
 def _issue_refunds(
     *, case: Case, actor: User | None, now: dt.datetime, total: Decimal | None, attempt: int
 ) -> list[Refund]:
@@ -147,15 +159,7 @@ def _issue_refunds(
     ]
     shares = [_line_share(cl.order_line, u) for cl, u in zip(lines, units, strict=True)]
     if total is not None:
-        total = to_money(total)
-        worth = sum(shares, ZERO)
-        if total > worth:
-            raise DomainError(
-                MSG_REFUND_EXCEEDS_CASE % {"max": worth},
-                field="amount",
-                code="refund_exceeds_case",
-            )
-        shares = split_proportionally(total, shares)
+        shares = split_within(total, shares)
     refunds = []
     for cl, share in zip(lines, shares, strict=True):
         if share <= 0:
