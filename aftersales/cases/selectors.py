@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 
 from aftersales.accounts.models import User
 from aftersales.cases.models import Case
-from aftersales.orders.models import Shipment
+from aftersales.orders.models import Order, Shipment
 
 
 def cases_for(user: User) -> QuerySet[Case]:
@@ -59,13 +59,19 @@ def inbox(*, user: User, filters: InboxFilters, now: dt.datetime) -> QuerySet[Ca
         qs = qs.filter(due_at__lt=now)
     term = filters.q.strip()
     if term:
-        by_waybill = Shipment.objects.filter(waybill_no=term).values("order_id")
-        qs = qs.filter(
-            Q(order__order_no=term)
-            | Q(order__buyer_nick=term)
-            | Q(number=term)
-            | Q(order_id__in=by_waybill)
+        # The matching orders first, each through its own index; one OR across the joined
+        # tables would defeat them all.
+        shops = user.shop_ids()
+        order_ids = list(
+            Order.objects.filter(shop_id__in=shops, order_no=term).values_list("id", flat=True)
         )
+        order_ids += Order.objects.filter(shop_id__in=shops, buyer_nick=term).values_list(
+            "id", flat=True
+        )
+        order_ids += Shipment.objects.filter(waybill_no=term, order__shop_id__in=shops).values_list(
+            "order_id", flat=True
+        )
+        qs = qs.filter(Q(order_id__in=order_ids) | Q(number=term))
     return qs.select_related("order", "assignee", "shop").order_by(
         F("due_at").asc(nulls_last=True), "id"
     )

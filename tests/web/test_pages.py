@@ -148,3 +148,30 @@ def test_the_workbench_speaks_chinese_to_an_english_browser_until_english_is_cho
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("cases:inbox"), HTTP_ACCEPT_LANGUAGE="zh-CN")
     assert 'lang="en"' in page.content.decode()
+
+
+def test_the_inbox_costs_the_same_few_queries_for_one_case_or_thirty(
+    client, agent, order, django_assert_num_queries
+):
+    line = order.lines.get()
+
+    def open_case():
+        return_case_open(
+            order=order,
+            kind="refund_only",
+            lines=[(line, 1)],
+            reason="shortage",
+            actor=agent,
+            now=NOW,
+        )
+
+    open_case()
+    client.force_login(agent)
+    client.get(reverse("cases:inbox"))  # warms the session and the language
+    with django_assert_num_queries(5) as one:
+        client.get(reverse("cases:inbox"))
+    for _ in range(29):
+        open_case()
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get(reverse("cases:inbox")).content.decode()
+    assert page.count("data-case=") == 30
