@@ -21,7 +21,12 @@ class Command(BaseCommand):
         parser.add_argument("--shop", required=True, help=gettext_lazy("店铺名称"))
         parser.add_argument("orders_file", help=gettext_lazy("订单报表文件"))
         parser.add_argument("items_file", nargs="?", help=gettext_lazy("宝贝报表文件"))
-        parser.add_argument("--batch-size", type=int, default=1000)
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=None,
+            help="rows per batch; by default what suits the database (10,000 on PostgreSQL)",
+        )
         parser.add_argument("--progress-every", type=int, default=10_000)
 
     def handle(self, *args, shop, orders_file, items_file, batch_size, progress_every, **options):
@@ -29,7 +34,7 @@ class Command(BaseCommand):
             shop_obj = Shop.objects.get(name=shop)
         except Shop.DoesNotExist:
             raise CommandError(_("没有名为“%(shop)s”的店铺。") % {"shop": shop}) from None
-        if batch_size < 1 or progress_every < 1:
+        if (batch_size is not None and batch_size < 1) or progress_every < 1:
             raise CommandError(_("--batch-size 和 --progress-every 必须大于 0。"))
 
         started = time.monotonic()
