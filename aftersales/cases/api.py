@@ -15,7 +15,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import AwareDatetime, Field
 
 from aftersales.accounts.models import User
-from aftersales.cases import selectors, services, workflows
+from aftersales.cases import selectors, services
 from aftersales.cases.models import Case, CaseKind, Priority, Reason
 from aftersales.core.errors import DomainError
 from aftersales.orders.models import OrderLine
@@ -101,7 +101,7 @@ class CaseOut(Schema):
     def resolve_actions(obj, context) -> list[str]:
         if isinstance(obj, dict):
             return obj["actions"]
-        return _allowed_actions(obj, context["request"].user)
+        return selectors.allowed_actions(case=obj, user=context["request"].user)
 
 
 class CaseDetailOut(CaseOut):
@@ -139,14 +139,6 @@ class CaseFilters(Schema):
     shop: int | None = None
 
 
-def _allowed_actions(case: Case, user: User) -> list[str]:
-    return [
-        a
-        for a in workflows.actions_for(case.kind, case.status)
-        if user.has_role(*workflows.roles_for(a))
-    ]
-
-
 def _case_out(case: Case, user: User) -> dict[str, Any]:
     return {
         "id": case.pk,
@@ -168,7 +160,7 @@ def _case_out(case: Case, user: User) -> dict[str, Any]:
         "version": case.version,
         "created_at": case.created_at,
         "updated_at": case.updated_at,
-        "actions": _allowed_actions(case, user),
+        "actions": selectors.allowed_actions(case=case, user=user),
     }
 
 

@@ -12,6 +12,7 @@ from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from aftersales.accounts.models import User
+from aftersales.cases import workflows
 from aftersales.cases.models import Case
 from aftersales.orders.models import Order, Shipment
 
@@ -75,6 +76,16 @@ def inbox(*, user: User, filters: InboxFilters, now: dt.datetime) -> QuerySet[Ca
     return qs.select_related("order", "assignee", "shop").order_by(
         F("due_at").asc(nulls_last=True), "id"
     )
+
+
+def allowed_actions(*, case: Case, user: User) -> list[str]:
+    """The actions this case's state offers that this user's roles may take: what the case
+    page shows and what the API lists."""
+    return [
+        action
+        for action in workflows.actions_for(case.kind, case.status)
+        if user.has_role(*workflows.roles_for(action))
+    ]
 
 
 def case_get(*, user: User, case_id: int) -> Case:

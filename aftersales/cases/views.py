@@ -118,11 +118,7 @@ def _timeline(case) -> list:
 
 def _case_context(request, case, forms=None) -> dict:
     user = request.user
-    allowed = [
-        a
-        for a in workflows.actions_for(case.kind, case.status)
-        if user.has_role(*workflows.roles_for(a))
-    ]
+    allowed = selectors.allowed_actions(case=case, user=user)
     forms = forms or {}
     action_forms = [
         (a, workflows.action_label(a), forms.get(a) or action_form(a, case=case)) for a in allowed
@@ -141,7 +137,8 @@ def _case_context(request, case, forms=None) -> dict:
         "shipments": case.shipments.select_related("carrier").order_by("created_at", "id"),
         "approvals": case.approvals.select_related("requested_by", "decided_by"),
         "action_forms": action_forms,
-        "can_settle": user.has_role("agent", "supervisor"),
+        # Settling a refund takes the roles of the refund action, as in the API.
+        "can_settle": user.has_role(*workflows.roles_for("refund")),
         "can_approve": user.has_role("supervisor"),
         "can_see_contact": can_see_contact(user),
         "now": timezone.now(),
@@ -275,7 +272,7 @@ def attachment_file(request: HttpRequest, case_id: int, attachment_id: int) -> H
 @require_POST
 def refund_settle_view(request: HttpRequest, case_id: int, refund_id: str) -> HttpResponse:
     case = selectors.case_get(user=request.user, case_id=case_id)
-    if not request.user.has_role("agent", "supervisor"):
+    if not request.user.has_role(*workflows.roles_for("refund")):
         raise PermissionDenied
     refund = get_object_or_404(case.refunds, pk=refund_id)
     succeeded = request.POST.get("outcome") == "succeeded"
