@@ -7,19 +7,15 @@ and no other test notices. These tests read the English a user reads.
 
 import datetime as dt
 import re
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import trans_real
 
-from aftersales.returns.services import return_case_open
 from tests.api import API, bearer_client, error_of, post_json
-from tests.factories import OrderFactory, OrderLineFactory, ShipmentFactory
 
 NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
@@ -39,37 +35,6 @@ def _compiled_catalogue():
         trans_real._translations = {}
         trans_real._default = None
         trans_real.translation_catalog_exists.cache_clear()
-
-
-@pytest.fixture(autouse=True)
-def _back_to_default_language():
-    """LocaleMiddleware leaves the last request's language active in the thread; the next
-    test (in another module) expects the default, Chinese."""
-    yield
-    translation.deactivate()
-
-
-@pytest.fixture
-def order(shop):
-    order = OrderFactory(shop=shop, freight_paid=Decimal("0.00"))
-    OrderLineFactory(order=order, line_no=1)
-    ShipmentFactory(
-        order=order, sign_precision="exact", signed_at=dt.datetime(2026, 11, 18, 6, tzinfo=dt.UTC)
-    )
-    return order
-
-
-@pytest.fixture
-def return_case(order, agent):
-    line = order.lines.get()
-    return return_case_open(
-        order=order,
-        kind="return_refund",
-        lines=[(line, 2)],
-        reason="no_reason",
-        actor=agent,
-        now=NOW,
-    )
 
 
 def switch_to_english(client, next_url="/"):

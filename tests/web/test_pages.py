@@ -1,39 +1,13 @@
 """The workbench pages end to end through the test client, by persona."""
 
 import datetime as dt
-from decimal import Decimal
 
-import pytest
 from django.urls import reverse
 
 from aftersales.cases.models import Case, CaseStatus
 from aftersales.returns.services import return_case_open
-from tests.factories import OrderFactory, OrderLineFactory, ShipmentFactory
 
 NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def order(shop):
-    order = OrderFactory(shop=shop, freight_paid=Decimal("0.00"))
-    OrderLineFactory(order=order, line_no=1)
-    ShipmentFactory(
-        order=order, sign_precision="exact", signed_at=dt.datetime(2026, 11, 18, 6, tzinfo=dt.UTC)
-    )
-    return order
-
-
-@pytest.fixture
-def return_case(order, agent):
-    line = order.lines.get()
-    return return_case_open(
-        order=order,
-        kind="return_refund",
-        lines=[(line, 2)],
-        reason="no_reason",
-        actor=agent,
-        now=NOW,
-    )
 
 
 def test_inbox_lists_own_shop_cases_sorted_by_deadline(client, agent, return_case):
