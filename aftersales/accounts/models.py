@@ -91,7 +91,8 @@ class User(AbstractUser):
         return cached
 
     def has_role(self, *roles: str) -> bool:
-        return self.is_superuser or bool(self.role_names.intersection(roles))
+        # Roles only: a superuser holds no power here that a role does not give.
+        return bool(self.role_names.intersection(roles))
 
     def shop_ids(self) -> list[int]:
         cached = getattr(self, "_shop_ids", None)

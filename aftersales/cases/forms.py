@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.cases.models import CaseKind, Priority, Reason
-from aftersales.logistics.models import Carrier
+from aftersales.core.models import Carrier
 from aftersales.returns.models import Remedy
 from aftersales.returns.services.flows import RETURN_KINDS
 

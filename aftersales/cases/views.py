@@ -14,13 +14,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from aftersales.accounts.services import can_see_contact
 from aftersales.approvals.models import ApprovalStatus
 from aftersales.cases import selectors, services, workflows
 from aftersales.cases.forms import NewCaseForm, action_form
 from aftersales.cases.models import CaseKind, CaseStatus, Priority
 from aftersales.core.errors import DomainError
 from aftersales.orders.selectors import order_get
+from aftersales.orders.services.contact import can_see_contact
 from aftersales.returns.models import RefundStatus
 from aftersales.returns.selectors import approvals_for
 from aftersales.returns.services import (

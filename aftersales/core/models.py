@@ -17,3 +17,21 @@ class WorkdayOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'+' if self.is_workday else '-'}"
+
+
+class Carrier(models.Model):
+    """A courier company: reference data every layer may name (an order's shipments, a case's
+    parcels, the courier area's coverage and scorecards), so it lives below them all. The
+    table keeps the name it had when the logistics app held it."""
+
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=64, unique=True)
+
+    class Meta:
+        db_table = "logistics_carrier"
+        verbose_name = _("快递公司")
+        verbose_name_plural = _("快递公司")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

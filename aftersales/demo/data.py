@@ -24,6 +24,7 @@ from aftersales.accounts.models import ContactReveal, Department, Role, Shop, Us
 from aftersales.approvals.models import Approval, ApprovalStatus
 from aftersales.cases import services as case_services
 from aftersales.cases.models import Case
+from aftersales.core.models import Carrier
 from aftersales.core.money import to_money
 from aftersales.demo import catalog
 from aftersales.demo.catalog import ALL_SHOPS, DEMO_SHOPS, OTHER, STAFF, ProductSpec
@@ -36,7 +37,6 @@ from aftersales.demo.orders import (
     hours,
 )
 from aftersales.demo.stories import Step, Story, all_stories
-from aftersales.logistics.models import Carrier
 from aftersales.orders.models import Order, OrderLine, Product, Shipment
 from aftersales.returns.models import Refund, RefundStatus
 from aftersales.returns.services import (

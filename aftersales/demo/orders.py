@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 from aftersales.accounts.models import Shop
 from aftersales.cases.models import CaseKind
+from aftersales.core.models import Carrier
 from aftersales.core.money import ZERO, to_money
 from aftersales.demo import catalog
 from aftersales.demo.catalog import OTHER, ProductSpec
 from aftersales.demo.stories import Story
-from aftersales.logistics.models import Carrier
 from aftersales.orders.models import (
     Order,
     OrderLine,

@@ -1,5 +1,0 @@
-from django.contrib import admin
-
-from aftersales.logistics.models import Carrier
-
-admin.site.register(Carrier)

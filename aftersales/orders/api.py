@@ -11,9 +11,9 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from aftersales.accounts.models import Shop
-from aftersales.accounts.services import contact_reveal
 from aftersales.core.privacy import mask_phone, mask_street
 from aftersales.orders import selectors
+from aftersales.orders.services.contact import contact_reveal
 
 router = Router(tags=["orders"])
 

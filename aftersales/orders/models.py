@@ -168,7 +168,7 @@ class Shipment(models.Model):
     )
     direction = models.CharField(_("方向"), max_length=16, choices=ShipmentDirection.choices)
     carrier = models.ForeignKey(
-        "logistics.Carrier", verbose_name=_("快递公司"), null=True, on_delete=models.PROTECT
+        "core.Carrier", verbose_name=_("快递公司"), null=True, on_delete=models.PROTECT
     )
     waybill_no = models.CharField(_("运单号"), max_length=40, blank=True)
     shipped_at = models.DateTimeField(_("发出时间"), null=True, blank=True)

@@ -3,9 +3,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from aftersales.accounts.services import can_see_contact, contact_reveal
 from aftersales.core.errors import PermissionDeniedError
 from aftersales.orders import selectors
+from aftersales.orders.services.contact import can_see_contact, contact_reveal
 
 
 @login_required

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "aftersales.approvals",
     "aftersales.returns",
     "aftersales.messaging",
+    "aftersales.demo",
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth.models import Group
 
 from aftersales.accounts.models import Department, Shop, User
-from aftersales.logistics.models import Carrier
+from aftersales.core.models import Carrier
 from aftersales.orders.models import Order, OrderLine, OrderStatus, Product, Shipment
 
 UTC = dt.UTC

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from aftersales.logistics.models import Carrier
+from aftersales.core.models import Carrier
 from aftersales.orders import importers, services
 from aftersales.orders.models import Order, OrderLine, SevenDayExclusion, Shipment
 from aftersales.orders.services import ImportReport, RowError, order_import_files

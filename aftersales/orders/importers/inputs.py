@@ -8,7 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NotRequired, TypedDict
 
-from aftersales.logistics.models import Carrier
+from aftersales.core.models import Carrier
 from aftersales.orders.importers.cells import (
     MSG_DATETIME_NAIVE,
     MSG_ORDER_NO,

@@ -11,7 +11,7 @@ from typing import Any, cast
 from django.db.models import Exists, OuterRef, Q
 
 from aftersales.accounts.models import Shop
-from aftersales.logistics.models import Carrier
+from aftersales.core.models import Carrier
 from aftersales.orders import importers
 from aftersales.orders.importers import COL_ORDER_NO, LineInput, OrderInput, ParsedRow, RowError
 from aftersales.orders.models import Order, OrderLine, Product, Shipment, ShipmentDirection

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.models import User
 from aftersales.cases.models import Case, CaseLine
 from aftersales.core.errors import DomainError
+from aftersales.core.models import Carrier
 from aftersales.core.money import ZERO, split_proportionally, to_money
 from aftersales.core.selectors import workday_overrides
-from aftersales.logistics.models import Carrier
 from aftersales.orders.models import Order, OrderLine, Product, Shipment, ShipmentDirection
 from aftersales.returns import policies
 from aftersales.returns.models import (
