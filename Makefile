@@ -6,8 +6,15 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 BENCH_ARGS ?=
+# `make run HOST=0.0.0.0 PORT=8010` to serve elsewhere than http://127.0.0.1:8000 (HOST is not
+# taken from the environment, where some shells put the machine's name).
+HOST := 127.0.0.1
+PORT ?= 8000
+# What `make run` serves with: production's stack, DEBUG off, nothing to set (config/settings/run.py).
+RUN_SETTINGS := config.settings.run
+CONN_CHECK_ARGS ?=
 
-.PHONY: run test install assets browser demo bench lint messages clean
+.PHONY: run test install assets vendor-maps browser demo bench lint messages clean conn-check
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,7 +22,7 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 	$(PY) -m pip install --quiet -r requirements/dev.txt
 	touch $(STAMP)
 
-install: $(STAMP) assets
+install: $(STAMP) assets vendor-maps
 	@command -v msgfmt >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext)
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
 
@@ -31,6 +38,14 @@ aftersales/static/vendor/.stamp: package.json package-lock.json
 	cp node_modules/echarts/dist/echarts.min.js aftersales/static/vendor/
 	touch $@
 
+# bootstrap's files name their source maps; collectstatic's hashed names (whitenoise's manifest
+# storage) must find every file a CSS or JS file refers to.
+vendor-maps: aftersales/static/vendor/.maps
+aftersales/static/vendor/.maps: aftersales/static/vendor/.stamp
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css.map aftersales/static/vendor/
+	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map aftersales/static/vendor/
+	touch $@
+
 # Browser tests drive Debian's chromium; Playwright's own browser download is not reachable.
 browser:
 	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei)
@@ -39,13 +54,24 @@ demo: install
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_demo
 
+# Served as in production: gunicorn (config/gunicorn.conf.py) with static files collected and
+# served by whitenoise, the huey consumer beside it. Ctrl-C stops both.
 run: demo
-	@echo "Workbench: http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/api/v1/docs)"
-	@trap 'kill 0' EXIT; $(PY) manage.py run_huey --quiet & \
-	$(PY) manage.py runserver 127.0.0.1:8000
+	DJANGO_SETTINGS_MODULE=$(RUN_SETTINGS) $(PY) manage.py collectstatic --noinput -v0
+	@echo "Workbench: http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/api/v1/docs, health: /health/)"
+	@export DJANGO_SETTINGS_MODULE=$(RUN_SETTINGS) HOST=$(HOST) PORT=$(PORT); \
+	$(PY) manage.py run_huey --quiet & huey=$$!; \
+	trap 'kill -INT $$huey 2>/dev/null; wait $$huey' EXIT; \
+	$(VENV)/bin/gunicorn -c config/gunicorn.conf.py --bind $(HOST):$(PORT)
 
 test: install browser
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# PostgreSQL sessions before, during and after 1,000 requests over 100 connections to gunicorn
+# (sync and gthread), in a database of its own (aftersales_conncheck on 127.0.0.1; set
+# CONN_CHECK_DATABASE_URL to use another).
+conn-check: install
+	$(PY) -m tests.serving.conn_check $(CONN_CHECK_ARGS)
 
 # A million orders and 200,000 cases on PostgreSQL in a database of its own (aftersales_bench,
 # created, migrated and emptied by the benchmark); BENCH_ARGS="--small" or "--sqlite" for less.

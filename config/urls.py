@@ -4,13 +4,16 @@ from django.contrib import admin
 from django.urls import include, path
 
 from aftersales.api import api
+from aftersales.core.health import health
 
 urlpatterns = [
+    path("health/", health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("accounts/", include("aftersales.accounts.urls")),
     path("orders/", include("aftersales.orders.urls")),
+    path("returns/", include("aftersales.returns.urls")),
     path("", include("aftersales.cases.urls")),
 ]
 if settings.DEBUG:

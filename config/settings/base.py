@@ -1,22 +1,54 @@
 """Settings shared by every environment.
 
-The database is SQLite unless ``DATABASE_URL`` names another (PostgreSQL in production).
+The database is SQLite unless ``DATABASE_URL`` names another (PostgreSQL in production); the
+task queue is huey on SQLite unless ``HUEY_STORAGE=redis``. Every variable read here is listed
+in docs/deployment.md.
 """
 
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("AFTERSALES_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me")
+
+def _local_secret_key() -> str:
+    """The key of this checkout: made once, kept in var/ (never committed), so a fresh clone
+    runs with no environment and sessions survive a restart. prod.py takes SECRET_KEY from
+    the environment instead."""
+    path = VAR_DIR / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(50)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
 DEBUG = False
-ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+# Scheme and host the browser sees, when a proxy terminates TLS: https://aftersales.example.com
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -24,10 +56,14 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver serves static files through whitenoise too.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks",
+    # huey's own Django glue: settings.HUEY, the django-tasks backend and `manage.py run_huey`.
+    "huey.contrib.djhuey",
     "ninja",
     "aftersales.core",
     "aftersales.accounts",
@@ -42,6 +78,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app itself, compressed and cached forever under hashed names.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "aftersales.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,10 +112,26 @@ TEMPLATES = [
 ]
 
 
+# A connection is kept for this many seconds and then closed at the end of a request. Under
+# gunicorn a sync worker handles one request at a time and a gthread worker one per thread, so
+# PostgreSQL sees at most workers × threads sessions per app server. 0 closes after every
+# request (what pgbouncer in transaction mode wants).
+CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE", "60"))
+
+
 def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
-        db = dj_database_url.parse(url, conn_max_age=60)
+        db = dj_database_url.parse(url, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
+        if db["ENGINE"] == "django.db.backends.postgresql":
+            options = db.setdefault("OPTIONS", {})
+            # Named in pg_stat_activity, so a DBA can tell our sessions from anyone else's.
+            options.setdefault(
+                "application_name", os.environ.get("DB_APPLICATION_NAME", "aftersales")
+            )
+            options.setdefault("connect_timeout", 5)
+            # pgbouncer in transaction mode cannot keep a server-side cursor across statements.
+            db["DISABLE_SERVER_SIDE_CURSORS"] = env_flag("DB_DISABLE_SERVER_SIDE_CURSORS", False)
         # One test database per run, so two test runs on one server never drop each other's.
         db["TEST"] = {"NAME": f"test_{db['NAME']}_{os.getpid()}"}
         return dict(db)
@@ -113,28 +167,52 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# collectstatic writes here (`make run` and every deploy do it); whitenoise serves it.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "aftersales" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed, gzipped copies made by collectstatic; with DEBUG on, the plain names are served.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 MEDIA_URL = "/media/"
-MEDIA_ROOT = VAR_DIR / "media"
+# Case photos. With more than one app server this must be storage they all mount (NFS...).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
 # Photo attachments: what a buyer's phone produces, and no more than this.
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-HUEY_STORAGE = os.environ.get("HUEY_STORAGE", "sqlite")  # "sqlite" or "redis"
-HUEY = {
-    "name": "aftersales",
-    "storage": HUEY_STORAGE,
-    "filename": str(VAR_DIR / "huey.sqlite3"),
-    "url": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+# Background work: Django's Tasks API (django-tasks) on huey, glued by huey's own djhuey.
+# SQLite storage for one machine; Redis when web servers and workers are several machines.
+HUEY_STORAGE = os.environ.get("HUEY_STORAGE", "sqlite")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+_HUEY_STORAGES: dict[str, dict[str, Any]] = {
+    "sqlite": {"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")},
+    "redis": {"huey_class": "huey.RedisHuey", "url": REDIS_URL},
+}
+if HUEY_STORAGE not in _HUEY_STORAGES:
+    raise ImproperlyConfigured(f"HUEY_STORAGE must be sqlite or redis, not {HUEY_STORAGE!r}")
+HUEY: dict[str, Any] = {
+    "name": os.environ.get("HUEY_NAME", "aftersales"),
+    **_HUEY_STORAGES[HUEY_STORAGE],
+    # djhuey would otherwise run tasks in the web process whenever DEBUG is on.
     "immediate": False,
+    # What `manage.py run_huey` runs with unless its options say otherwise. Exactly one
+    # consumer of a deployment enqueues the periodic jobs: HUEY_PERIODIC=0 (or
+    # `run_huey --no-periodic`) on every other one.
+    "consumer": {
+        "workers": int(os.environ.get("HUEY_WORKERS", "2")),
+        "worker_type": "thread",
+        "periodic": env_flag("HUEY_PERIODIC", True),
+    },
 }
 
 TASKS = {
     "default": {
-        "BACKEND": "aftersales.core.tasks_backend.HueyBackend",
+        "BACKEND": "huey.contrib.djhuey.tasks_backend.HueyBackend",
     }
 }
 
@@ -142,6 +220,6 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
