@@ -20,6 +20,7 @@ from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.utils import check_csrf
 
 from aftersales.core.errors import DomainError, NotFound, PermissionDeniedError
+from aftersales.core.validation import code_of, reason_of
 
 logger = logging.getLogger("django.request")
 
@@ -158,6 +159,10 @@ def _field_of(error: dict) -> str:
     return ".".join(loc)
 
 
+def _said(error: dict) -> str:
+    return reason_of(error) if error.get("type") else str(error.get("msg", ""))
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
     first = exc.errors[0] if exc.errors else {}
@@ -165,11 +170,11 @@ def on_validation_error(request, exc: ValidationError):
     return api.create_response(
         request,
         {
-            "code": "invalid",
+            "code": code_of(first) if first.get("type") else "invalid",
             "field": field,
-            "message": _("字段“%(field)s”无效：%(reason)s")
-            % {"field": field or "-", "reason": first.get("msg", "")},
-            "errors": [{"field": _field_of(e), "message": e.get("msg", "")} for e in exc.errors],
+            "message": _("字段“%(field)s”无效：%(reason)s。")
+            % {"field": field or "-", "reason": _said(first)},
+            "errors": [{"field": _field_of(e), "message": _said(e)} for e in exc.errors],
         },
         status=422,
     )

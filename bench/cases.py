@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from aftersales.accounts.models import Role, Shop, User
-from aftersales.cases.models import CLOSED_STATUSES, Case, CaseKind, CaseStatus, Priority
+from aftersales.cases.models import Case, Priority
 from aftersales.orders.models import Order
 from aftersales.orders.services import bulk
+from aftersales.returns.kinds import CLOSED_STATUSES, CaseKind, CaseStatus
 
 OPEN_SHARE = 0.08
 AGENTS_BOTH, AGENTS_A_ONLY, AGENTS_B_ONLY = 8, 2, 2

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("aftersales.accounts.urls")),
     path("orders/", include("aftersales.orders.urls")),
+    path("returns/", include("aftersales.returns.urls")),
     path("", include("aftersales.cases.urls")),
 ]
 if settings.DEBUG:

@@ -4,43 +4,52 @@
 # its own module, where the string "Query[CaseFilters]" cannot be resolved, and the OpenAPI
 # schema then fails to build.
 import datetime as dt
-from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Union
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import File, Query, Router, Schema, Status
+from ninja import Body, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import AwareDatetime, Field
+from pydantic import BaseModel, Field, create_model
 
 from aftersales.accounts.models import User
 from aftersales.cases import selectors, services
-from aftersales.cases.models import Case, CaseKind, Priority, Reason
-from aftersales.core.errors import DomainError
+from aftersales.cases.models import Case, Priority
+from aftersales.cases.registry import Action, registry
+from aftersales.core.errors import DomainError, TransitionNotAllowed
 from aftersales.orders.models import OrderLine
 from aftersales.orders.selectors import order_get
-from aftersales.returns.services import case_act, return_case_open
 
 router = Router(tags=["cases"])
 
 
-class CaseLineIn(Schema):
-    order_line_id: int
-    quantity: int = Field(gt=0)
+class ErrorOut(Schema):
+    code: str
+    field: str | None
+    message: str
 
 
-class CaseIn(Schema):
-    order_id: int
-    kind: CaseKind
-    reason: Reason
-    lines: list[CaseLineIn] = Field(min_length=1)
-    buyer_claim: str = ""
-    requested_amount: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
-    freight_insurance: bool = False
-    # Aware only: the refusal's 24-hour clock needs an instant, and a naive time names none.
-    refused_at: AwareDatetime | None = None
-    priority: Priority | None = None
+class ValidationErrorOut(ErrorOut):
+    errors: list[dict[str, Any]] = []
+
+
+ERRORS: dict[int, Any] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ValidationErrorOut,
+}
+
+
+def _open_body() -> Any:
+    """The body of ``POST /cases``: one schema per area's opener, told apart by ``kind``."""
+    schemas = tuple(o.schema for o in registry.openers())
+    if len(schemas) == 1:
+        return schemas[0]
+    return Annotated[Union[schemas], Field(discriminator="kind")]  # noqa: UP007
 
 
 class CaseLineOut(Schema):
@@ -70,6 +79,7 @@ class CaseOut(Schema):
     order_no: str
     buyer_nick: str
     kind: str
+    kind_label: str
     status: str
     status_label: str
     reason: str
@@ -95,7 +105,11 @@ class CaseOut(Schema):
 
     @staticmethod
     def resolve_status_label(obj) -> str:
-        return obj["status_label"] if isinstance(obj, dict) else obj.get_status_display()
+        return obj["status_label"] if isinstance(obj, dict) else obj.status_label
+
+    @staticmethod
+    def resolve_kind_label(obj) -> str:
+        return obj["kind_label"] if isinstance(obj, dict) else obj.kind_label
 
     @staticmethod
     def resolve_actions(obj, context) -> list[str]:
@@ -109,12 +123,6 @@ class CaseDetailOut(CaseOut):
     lines: list[CaseLineOut]
     events: list[EventOut]
     detail: dict[str, Any]
-
-
-class ActionIn(Schema):
-    expected_version: int | None = None
-    params: dict[str, Any] = {}
-    comment: str = ""
 
 
 class CaseUpdateIn(Schema):
@@ -148,8 +156,9 @@ def _case_out(case: Case, user: User) -> dict[str, Any]:
         "order_no": case.order.order_no,
         "buyer_nick": case.order.buyer_nick,
         "kind": case.kind,
+        "kind_label": case.kind_label,
         "status": case.status,
-        "status_label": case.get_status_display(),
+        "status_label": case.status_label,
         "reason": case.reason,
         "assignee_id": case.assignee_id,
         "priority": case.priority,
@@ -166,7 +175,7 @@ def _case_out(case: Case, user: User) -> dict[str, Any]:
 
 def _detail_out(case: Case, user: User) -> dict[str, Any]:
     out = _case_out(case, user)
-    detail = getattr(case, "returns", None)
+    kind = registry.get(case.kind)
     out["buyer_claim"] = case.buyer_claim
     out["lines"] = [
         {
@@ -191,24 +200,7 @@ def _detail_out(case: Case, user: User) -> dict[str, Any]:
         }
         for e in selectors.case_events(case)
     ]
-    out["detail"] = (
-        {
-            "fault_party": detail.fault_party,
-            "requested_amount": str(detail.requested_amount),
-            "remedy": detail.remedy,
-            "compensation_amount": str(detail.compensation_amount),
-            "return_address": detail.return_address,
-            "refuse_reason": detail.refuse_reason,
-            "goods_intact": detail.goods_intact,
-            "freight_insurance": detail.freight_insurance,
-            "freight": [
-                {"leg": f.leg, "bearer": f.bearer, "amount": str(f.amount)}
-                for f in case.freight.order_by("id")
-            ],
-        }
-        if detail
-        else {}
-    )
+    out["detail"] = kind.detail_api(case) if kind and kind.detail_api else {}
     return out
 
 
@@ -228,8 +220,8 @@ def list_cases(request, filters: Query[CaseFilters]):
     return qs
 
 
-@router.post("", response={201: CaseDetailOut})
-def create_case(request, payload: CaseIn):
+def create_case(request, payload: BaseModel):
+    """Open a case. The body is the opener's of the area whose kind is named."""
     order = order_get(user=request.user, order_id=payload.order_id)
     line_ids = [ln.order_line_id for ln in payload.lines]
     found = OrderLine.objects.in_bulk(line_ids)
@@ -241,22 +233,23 @@ def create_case(request, payload: CaseIn):
                 services.MSG_LINE_NOT_IN_ORDER, field="lines", code="line_not_in_order"
             )
         lines.append((line, ln.quantity))
-    case = return_case_open(
-        order=order,
-        kind=payload.kind,
-        lines=lines,
-        reason=payload.reason,
-        actor=request.user,
-        now=timezone.now(),
-        buyer_claim=payload.buyer_claim,
-        requested_amount=payload.requested_amount,
-        freight_insurance=payload.freight_insurance,
-        refused_at=payload.refused_at,
-        priority=payload.priority,
+    opener = registry.opener(payload.kind)
+    case = opener.open(
+        order=order, lines=lines, actor=request.user, now=timezone.now(), data=payload
     )
     return Status(
         201, _detail_out(selectors.case_get(user=request.user, case_id=case.pk), request.user)
     )
+
+
+create_case.__annotations__["payload"] = Annotated[_open_body(), Body()]
+router.add_api_operation(
+    "",
+    ["POST"],
+    create_case,
+    response={201: CaseDetailOut, **ERRORS},
+    summary="Open a case",
+)
 
 
 @router.get("/{case_id}", response=CaseDetailOut)
@@ -285,10 +278,9 @@ def update_case(request, case_id: int, payload: CaseUpdateIn):
     return _detail_out(selectors.case_get(user=request.user, case_id=case_id), request.user)
 
 
-@router.post("/{case_id}/actions/{action}", response=CaseDetailOut)
-def act(request, case_id: int, action: str, payload: ActionIn):
+def _act(request, case_id: int, action: str, payload) -> dict[str, Any]:
     case = selectors.case_get(user=request.user, case_id=case_id)
-    case_act(
+    services.case_act(
         case_id=case.pk,
         action=action,
         actor=request.user,
@@ -298,6 +290,50 @@ def act(request, case_id: int, action: str, payload: ActionIn):
         comment=payload.comment,
     )
     return _detail_out(selectors.case_get(user=request.user, case_id=case_id), request.user)
+
+
+def _action_route(name: str, spec: Action) -> None:
+    """One operation per action, each documenting its own parameters."""
+    camel = "".join(part.title() for part in name.split("_"))
+    params_default: Any = (
+        ...
+        if spec.params.model_fields
+        and any(f.is_required() for f in spec.params.model_fields.values())
+        else Field(default_factory=spec.params)
+    )
+    body = create_model(
+        f"{camel}ActionIn",
+        __base__=Schema,
+        expected_version=(int | None, Field(default=None, ge=0, le=2**31 - 1)),
+        comment=(str, Field(default="", max_length=500)),
+        params=(spec.params, params_default),
+    )
+
+    def view(request, case_id: int, payload):
+        return _act(request, case_id, name, payload)
+
+    view.__annotations__["payload"] = Annotated[body, Body()]
+    view.__name__ = f"act_{name}"
+    router.add_api_operation(
+        f"/{{case_id}}/actions/{name}",
+        ["POST"],
+        view,
+        response={200: CaseDetailOut, **ERRORS},
+        summary=str(spec.label),
+        description=(spec.params.__doc__ or "").strip(),
+        operation_id=f"case_action_{name}",
+    )
+
+
+for _name, _spec in registry.public_actions().items():
+    _action_route(_name, _spec)
+
+
+@router.post("/{case_id}/actions/{action}", include_in_schema=False)
+def act_unknown(request, case_id: int, action: str):
+    """Any other action name: the case exists for this user or not, and has no such action."""
+    selectors.case_get(user=request.user, case_id=case_id)
+    raise TransitionNotAllowed(services.MSG_UNKNOWN_ACTION, code="unknown_action")
 
 
 @router.post("/{case_id}/notes", response={201: dict})

@@ -5,44 +5,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class CaseKind(models.TextChoices):
-    REFUND_ONLY = "refund_only", _("仅退款")
-    RETURN_REFUND = "return_refund", _("退货退款")
-    EXCHANGE = "exchange", _("换货")
-    REFUSAL = "refusal", _("拒收")
-    COMPENSATION = "compensation", _("补偿")
-    # The later areas share the same core; their flows are registered by their own apps.
-    PROBLEM_PARCEL = "problem_parcel", _("快递问题件")
-    REPAIR = "repair", _("返修")
-    WRONG_SHIPMENT = "wrong_shipment", _("错发货")
-    REVIEW = "review", _("中差评")
-    DISPUTE = "dispute", _("维权")
-    FOLLOW_UP = "follow_up", _("订单跟进")
-
-
-class CaseStatus(models.TextChoices):
-    REQUESTED = "requested", _("待处理")
-    AWAITING_RETURN = "awaiting_return", _("待买家退货")
-    RETURN_SHIPPED = "return_shipped", _("买家已退货")
-    RECEIVED = "received", _("仓库已收货")
-    PARCEL_RETURNED = "parcel_returned", _("拒收件已退回")
-    AWAITING_APPROVAL = "awaiting_approval", _("待审批")
-    APPROVED = "approved", _("已批准")
-    REFUNDING = "refunding", _("退款中")
-    RESHIPPING = "reshipping", _("待补寄")
-    RESHIPPED = "reshipped", _("已补寄")
-    REPLACEMENT_SHIPPED = "replacement_shipped", _("换货已发出")
-    REFUSED = "refused", _("已拒绝")
-    DISPUTED = "disputed", _("已升级维权")
-    COMPLETED = "completed", _("已完成")
-    CANCELLED = "cancelled", _("已取消")
-
-
-CLOSED_STATUSES = frozenset(
-    {CaseStatus.COMPLETED, CaseStatus.CANCELLED, CaseStatus.DISPUTED, CaseStatus.REFUSED}
-)
-
-
 class Priority(models.IntegerChoices):
     LOW = 1, _("低")
     NORMAL = 2, _("普通")
@@ -65,8 +27,9 @@ class Case(models.Model):
     number = models.CharField(_("编号"), max_length=24, unique=True)
     shop = models.ForeignKey("accounts.Shop", on_delete=models.PROTECT, related_name="cases")
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="cases")
-    kind = models.CharField(_("类型"), max_length=24, choices=CaseKind.choices)
-    status = models.CharField(_("状态"), max_length=24, choices=CaseStatus.choices)
+    # Kinds and their statuses are registered by the areas (cases.registry), not listed here.
+    kind = models.CharField(_("类型"), max_length=32)
+    status = models.CharField(_("状态"), max_length=32)
     reason = models.CharField(_("原因"), max_length=24, choices=Reason.choices, blank=True)
     buyer_claim = models.TextField(_("买家诉求"), blank=True)
     assignee = models.ForeignKey(
@@ -113,6 +76,19 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    # Labels come from the kind's registration, in the active language.
+    @property
+    def kind_label(self) -> str:
+        from aftersales.cases.registry import registry
+
+        return registry.kind_label(self.kind)
+
+    @property
+    def status_label(self) -> str:
+        from aftersales.cases.registry import registry
+
+        return registry.status_label(self.kind, self.status)
+
 
 class CaseLine(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="lines")
@@ -137,8 +113,8 @@ class CaseEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     action = models.CharField(_("动作"), max_length=32)
-    from_status = models.CharField(max_length=24, blank=True)
-    to_status = models.CharField(max_length=24, blank=True)
+    from_status = models.CharField(max_length=32, blank=True)
+    to_status = models.CharField(max_length=32, blank=True)
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
     comment = models.TextField(blank=True)

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from aftersales.accounts.models import User
 from aftersales.cases import workflows
 from aftersales.cases.models import Case
+from aftersales.cases.registry import registry
 from aftersales.orders.models import Order, Shipment
 
 
@@ -81,17 +82,20 @@ def inbox(*, user: User, filters: InboxFilters, now: dt.datetime) -> QuerySet[Ca
 def allowed_actions(*, case: Case, user: User) -> list[str]:
     """The actions this case's state offers that this user's roles may take: what the case
     page shows and what the API lists."""
-    return [
-        action
-        for action in workflows.actions_for(case.kind, case.status)
-        if user.has_role(*workflows.roles_for(action))
-    ]
+    if case.shop_id not in user.shop_ids():
+        return []
+    out = []
+    for action in workflows.actions_for(case.kind, case.status):
+        spec = registry.action(case.kind, action)
+        if spec is not None and not spec.internal and user.has_role(*spec.roles):
+            out.append(action)
+    return out
 
 
 def case_get(*, user: User, case_id: int) -> Case:
     """A case of another shop answers 404, as if it did not exist."""
     return get_object_or_404(
-        cases_for(user).select_related("order", "assignee", "shop", "returns"), pk=case_id
+        cases_for(user).select_related("order", "assignee", "shop"), pk=case_id
     )
 
 

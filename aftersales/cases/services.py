@@ -13,11 +13,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
+from pydantic import BaseModel
+from pydantic import ValidationError as SchemaError
 
 from aftersales.accounts.models import User
+from aftersales.accounts.permissions import Perm, authorize
 from aftersales.cases import workflows
 from aftersales.cases.models import (
-    CLOSED_STATUSES,
     Case,
     CaseAttachment,
     CaseEvent,
@@ -25,7 +27,15 @@ from aftersales.cases.models import (
     CaseNote,
     Priority,
 )
-from aftersales.core.errors import ConcurrentChange, DomainError, PermissionDeniedError
+from aftersales.cases.registry import ActionContext, Kind, registry
+from aftersales.core.errors import (
+    ConcurrentChange,
+    DomainError,
+    InvalidInput,
+    PermissionDeniedError,
+    TransitionNotAllowed,
+)
+from aftersales.core.validation import code_of, reason_of
 from aftersales.orders.models import Order, OrderLine
 
 MSG_CONCURRENT = _("该售后单刚被其他人修改过，请刷新后再操作。")
@@ -38,6 +48,10 @@ MSG_NO_LINES = _("请至少选择一个商品行。")
 MSG_NOTE_EMPTY = _("备注不能为空。")
 MSG_FILE_TYPE = _("只能上传 JPEG、PNG、WebP 或 GIF 图片。")
 MSG_FILE_SIZE = _("图片不能超过 %(mb)s MB。")
+MSG_UNKNOWN_ACTION = _("该售后单没有这个操作。")
+MSG_UNKNOWN_KIND = _("未知的售后类型：%(kind)s")
+MSG_ASSIGNEE_NOT_STAFF = _("只能分配给本店铺在职的员工。")
+MSG_PARAM_INVALID = _("参数“%(field)s”无效：%(reason)s。")
 
 # Case numbers read as the shop's calendar date, whatever zone a request has activated.
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -84,9 +98,34 @@ def event_append(
     )
 
 
-def check_role(*, actor: User, action: str) -> None:
-    if not actor.has_role(*workflows.roles_for(action)):
+def check_role(*, actor: User, kind: str, action: str) -> None:
+    if not actor.has_role(*workflows.roles_for(kind, action)):
         raise PermissionDeniedError(MSG_ROLE % {"action": workflows.action_label(action)})
+
+
+def kind_get(code: str) -> Kind:
+    kind = registry.get(code)
+    if kind is None:
+        raise DomainError(MSG_UNKNOWN_KIND % {"kind": code}, field="kind", code="invalid_kind")
+    return kind
+
+
+def params_check(schema: type[BaseModel], params: BaseModel | dict[str, Any] | None) -> BaseModel:
+    """An action's parameters as its schema types them; a bad one is a 422 naming the field."""
+    if isinstance(params, schema):
+        return params
+    if isinstance(params, BaseModel):
+        params = params.model_dump()
+    try:
+        return schema.model_validate(params or {})
+    except SchemaError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or None
+        raise InvalidInput(
+            MSG_PARAM_INVALID % {"field": field or "-", "reason": reason_of(first)},
+            field=field,
+            code=code_of(first),
+        ) from exc
 
 
 @transaction.atomic
@@ -104,6 +143,11 @@ def case_create(
     due_rule: str = "",
     assignee: User | None = None,
 ) -> Case:
+    """Open a case of a registered kind. ``actor`` None is the system itself (a tracking event,
+    a sweep); a person must be allowed to open cases in the order's shop."""
+    kind_spec = kind_get(kind)
+    if actor is not None:
+        authorize(actor, Perm.CASE_OPEN, shop_id=order.shop_id)
     if not lines:
         raise DomainError(MSG_NO_LINES, field="lines", code="lines_required")
     seen: set[int] = set()
@@ -127,7 +171,7 @@ def case_create(
         shop_id=order.shop_id,
         order=order,
         kind=kind,
-        status=workflows.INITIAL_STATUS,
+        status=kind_spec.initial_status,
         reason=reason,
         buyer_claim=buyer_claim,
         priority=priority,
@@ -180,12 +224,12 @@ def case_move(
     """Move a locked case: guard, compare-and-set write, event. Must run inside the
     transaction that locked it (``case_lock``)."""
     if actor is not None and check_roles:
-        check_role(actor=actor, action=action)
+        check_role(actor=actor, kind=case.kind, action=action)
     workflows.check_move(case.kind, case.status, action, to_status)
     changes = dict(changes or {})
     from_status = case.status
     changes["status"] = to_status
-    changes["is_open"] = to_status not in CLOSED_STATUSES
+    changes["is_open"] = to_status not in kind_get(case.kind).closed
     if not changes["is_open"] and case.closed_at is None:
         changes["closed_at"] = now
     if "due_at" in changes and changes["due_at"] != case.due_at and case.escalated_at:
@@ -229,10 +273,14 @@ def case_update(
     priority: int | None = None,
 ) -> Case:
     """Change who works a case or how urgent it is; the status stays."""
-    check_role(actor=actor, action="assign")
     case = case_lock(case_id=case_id, expected_version=expected_version)
+    authorize(actor, Perm.CASE_ASSIGN, shop_id=case.shop_id)
     changes: dict[str, Any] = {}
     if assignee is not ...:
+        if isinstance(assignee, User) and not (
+            assignee.is_active and assignee.shops.filter(pk=case.shop_id).exists()
+        ):
+            raise DomainError(MSG_ASSIGNEE_NOT_STAFF, field="assignee_id", code="invalid")
         changes["assignee"] = assignee
     if priority is not None:
         changes["priority"] = Priority(priority)
@@ -257,6 +305,7 @@ def case_update(
 
 @transaction.atomic
 def note_add(*, case: Case, author: User, body: str, now: dt.datetime) -> CaseNote:
+    authorize(author, Perm.CASE_NOTE, shop_id=case.shop_id)
     body = body.strip()
     if not body:
         raise DomainError(MSG_NOTE_EMPTY, field="body", code="required")
@@ -278,6 +327,7 @@ def _sniff_image(head: bytes) -> str | None:
 def attachment_add(
     *, case: Case, uploaded_by: User, upload: UploadedFile, now: dt.datetime
 ) -> CaseAttachment:
+    authorize(uploaded_by, Perm.CASE_NOTE, shop_id=case.shop_id)
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size is None or upload.size > limit:
         raise DomainError(
@@ -308,6 +358,50 @@ def attachment_add(
         after={"attachment": attachment.pk, "name": attachment.original_name},
     )
     return attachment
+
+
+@transaction.atomic
+def case_act(
+    *,
+    case_id: int,
+    action: str,
+    actor: User,
+    now: dt.datetime,
+    expected_version: int | None = None,
+    params: BaseModel | dict[str, Any] | None = None,
+    comment: str = "",
+) -> Case:
+    """Take one action on a case of any kind: lock it, check the shop, the role, the move and
+    the parameters, run the kind's handler, move, and let the kind follow up. Everything it
+    writes stands or falls together."""
+    case = case_lock(case_id=case_id, expected_version=expected_version)
+    authorize(actor, Perm.CASE_VIEW, shop_id=case.shop_id)
+    spec = registry.action(case.kind, action)
+    if spec is None or spec.internal:
+        raise TransitionNotAllowed(MSG_UNKNOWN_ACTION, code="unknown_action")
+    check_role(actor=actor, kind=case.kind, action=action)
+    # Refuse an action this state does not offer before any of its writes happen.
+    if action not in workflows.actions_for(case.kind, case.status):
+        workflows.check_move(case.kind, case.status, action, "")
+    typed = params_check(spec.params, params)
+    outcome = spec.handler(
+        ActionContext(case=case, actor=actor, now=now, params=typed, comment=comment)
+    )
+    case_move(
+        case=case,
+        actor=actor,
+        action=action,
+        to_status=outcome.to_status,
+        now=now,
+        changes=dict(outcome.changes),
+        detail=dict(outcome.detail),
+        comment=comment,
+        check_roles=False,
+    )
+    kind = kind_get(case.kind)
+    if kind.after_action is not None:
+        kind.after_action(case=case, action=action, detail=dict(outcome.detail), now=now)
+    return case
 
 
 ESCALATION_BATCH = 2000

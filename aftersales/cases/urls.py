@@ -15,12 +15,5 @@ urlpatterns = [
         views.attachment_file,
         name="attachment",
     ),
-    path(
-        "cases/<int:case_id>/refunds/<uuid:refund_id>/settle/",
-        views.refund_settle_view,
-        name="refund_settle",
-    ),
     path("orders/<int:order_id>/new-case/", views.case_new, name="new"),
-    path("approvals/", views.approvals, name="approvals"),
-    path("approvals/<int:approval_id>/decide/", views.approval_decide_view, name="decide"),
 ]

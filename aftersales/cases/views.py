@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,21 +13,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from aftersales.approvals.models import ApprovalStatus
+from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.cases import selectors, services, workflows
-from aftersales.cases.forms import NewCaseForm, action_form
-from aftersales.cases.models import CaseKind, CaseStatus, Priority
+from aftersales.cases.forms import ActionForm
+from aftersales.cases.models import Priority
+from aftersales.cases.registry import registry
 from aftersales.core.errors import DomainError
 from aftersales.orders.selectors import order_get
 from aftersales.orders.services.contact import can_see_contact
-from aftersales.returns.models import RefundStatus
-from aftersales.returns.selectors import approvals_for
-from aftersales.returns.services import (
-    approval_decide,
-    case_act,
-    refund_settle,
-    return_case_open,
-)
 
 PAGE_SIZE = 50
 # Only what the inbox table shows: a page of 50 rows should not load every column of four tables.
@@ -81,8 +73,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filters": filters,
         "now": now,
-        "kinds": CaseKind.choices,
-        "statuses": CaseStatus.choices,
+        "kinds": registry.kind_choices(),
+        "statuses": registry.status_choices(),
         "shops": request.user.shops.all(),
         "query": request.GET.urlencode(),
     }
@@ -90,30 +82,43 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-# Events that are not actions of a flow; the flows' actions are named by workflows.action_label.
+# Events of the core that are not actions of a flow; the kinds name their own.
 EVENT_LABELS = {
     "create": gettext_lazy("创建"),
     "update": gettext_lazy("修改分配或优先级"),
     "note": gettext_lazy("添加备注"),
     "attach": gettext_lazy("上传照片"),
-    "refusal_reported": gettext_lazy("登记拒收"),
-    "refund_failed": gettext_lazy("退款失败"),
     "escalate_overdue": gettext_lazy("超时升级主管"),
+    "approval_requested": gettext_lazy("提交审批"),
 }
 
 
-def _status_label(status: str) -> str:
-    return str(CaseStatus(status).label) if status in CaseStatus.values else status
+def _event_label(kind, action: str) -> str:
+    label = EVENT_LABELS.get(action) or (kind.event_labels.get(action) if kind else None)
+    return str(label or workflows.action_label(action))
 
 
 def _timeline(case) -> list:
     """The case's events as a person reads them: what was done and the move, in words."""
+    kind = registry.get(case.kind)
     events = list(selectors.case_events(case))
     for e in events:
-        e.label = str(EVENT_LABELS.get(e.action) or workflows.action_label(e.action))
-        e.from_label = _status_label(e.from_status)
-        e.to_label = _status_label(e.to_status)
+        e.label = _event_label(kind, e.action)
+        e.from_label = registry.status_label(case.kind, e.from_status)
+        e.to_label = registry.status_label(case.kind, e.to_status)
     return events
+
+
+def action_form(action: str, case, data=None):
+    """The kind's form for the action, or the bare one (version and remark) when it asks for
+    nothing."""
+    spec = registry.action(case.kind, action)
+    if spec is not None and spec.form is not None:
+        form = spec.form(case, data)
+    else:
+        form = ActionForm(data, prefix=action, initial={"version": case.version})
+    form.confirm = str(spec.confirm) if spec is not None and spec.confirm else ""
+    return form
 
 
 def _case_context(request, case, forms=None) -> dict:
@@ -123,30 +128,32 @@ def _case_context(request, case, forms=None) -> dict:
     action_forms = [
         (a, workflows.action_label(a), forms.get(a) or action_form(a, case=case)) for a in allowed
     ]
-    refunds = list(case.refunds.select_related("order_line").order_by("created_at"))
-    return {
+    kind = registry.get(case.kind)
+    context = {
         "case": case,
         "order": case.order,
-        "detail": getattr(case, "returns", None),
+        "kind_label": registry.kind_label(case.kind),
+        "status_label": registry.status_label(case.kind, case.status),
+        "due_rule_label": str(kind.deadline_rules.get(case.due_rule, "")) if kind else "",
         "lines": selectors.case_lines(case),
         "events": _timeline(case),
         "notes": case.notes.select_related("author"),
         "attachments": case.attachments.all(),
-        "refunds": refunds,
-        "freight": case.freight.all(),
         "shipments": case.shipments.select_related("carrier").order_by("created_at", "id"),
-        "approvals": case.approvals.select_related("requested_by", "decided_by"),
         "action_forms": action_forms,
-        # Settling a refund takes the roles of the refund action, as in the API.
-        "can_settle": user.has_role(*workflows.roles_for("refund")),
-        "can_approve": user.has_role("supervisor"),
+        "detail_template": kind.detail_template if kind else "",
+        "can_settle": has_perm(user, Perm.REFUND_SETTLE),
+        "can_approve": has_perm(user, Perm.APPROVAL_DECIDE),
+        "can_assign": has_perm(user, Perm.CASE_ASSIGN),
+        "can_note": has_perm(user, Perm.CASE_NOTE),
         "can_see_contact": can_see_contact(user),
         "now": timezone.now(),
         "priorities": Priority.choices,
         "assignees": case.shop.staff.filter(is_active=True).order_by("username"),
-        "pending": RefundStatus.PENDING,
-        "approval_pending": ApprovalStatus.PENDING,
     }
+    if kind is not None and kind.detail_context is not None:
+        context.update(kind.detail_context(case))
+    return context
 
 
 @login_required
@@ -169,7 +176,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     form = action_form(action, case=case, data=request.POST)
     if form.is_valid():
         try:
-            case_act(
+            services.case_act(
                 case_id=case.pk,
                 action=action,
                 actor=request.user,
@@ -269,47 +276,25 @@ def attachment_file(request: HttpRequest, case_id: int, attachment_id: int) -> H
 
 
 @login_required
-@require_POST
-def refund_settle_view(request: HttpRequest, case_id: int, refund_id: str) -> HttpResponse:
-    case = selectors.case_get(user=request.user, case_id=case_id)
-    if not request.user.has_role(*workflows.roles_for("refund")):
-        raise PermissionDenied
-    refund = get_object_or_404(case.refunds, pk=refund_id)
-    succeeded = request.POST.get("outcome") == "succeeded"
-    try:
-        refund_settle(
-            refund_id=refund.pk,
-            succeeded=succeeded,
-            failure_reason=request.POST.get("failure_reason", ""),
-            now=timezone.now(),
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("已确认退款成功。") if succeeded else _("已记录退款失败。"))
-    return _back_to_case(request, case.pk)
-
-
-@login_required
 def case_new(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Open a case from an order, with the form of the area whose kinds are chosen (the first
+    area's unless ``?area=`` names another)."""
     order = order_get(user=request.user, order_id=order_id)
-    form = NewCaseForm(request.POST or None, order=order)
+    openers = [o for o in registry.openers() if o.form is not None]
+    raw = request.GET.get("area", "0")
+    index = int(raw) if raw.isdigit() and int(raw) < len(openers) else 0
+    if not openers:
+        raise Http404
+    opener = openers[index]
+    form = opener.form(request.POST or None, order=order)
     if request.method == "POST" and form.is_valid():
-        lines = form.selected_lines()
         try:
-            data = form.cleaned_data
-            case = return_case_open(
+            case = opener.open(
                 order=order,
-                kind=data["kind"],
-                lines=lines,
-                reason=data["reason"],
+                lines=form.selected_lines(),
                 actor=request.user,
                 now=timezone.now(),
-                buyer_claim=data["buyer_claim"],
-                requested_amount=data["requested_amount"],
-                freight_insurance=data["freight_insurance"],
-                refused_at=data["refused_at"],
-                priority=data["priority"],
+                data=form.cleaned_data,
             )
         except DomainError as exc:
             field = exc.field if exc.field in form.fields else None
@@ -317,41 +302,10 @@ def case_new(request: HttpRequest, order_id: int) -> HttpResponse:
         else:
             messages.success(request, _("售后单 %(number)s 已创建。") % {"number": case.number})
             return redirect("cases:detail", case.pk)
+    areas = [(i, ", ".join(registry.kind_label(k) for k in o.kinds)) for i, o in enumerate(openers)]
     return render(
         request,
         "cases/new.html",
-        {"order": order, "form": form},
+        {"order": order, "form": form, "areas": areas, "area": index},
         status=422 if form.errors else 200,
     )
-
-
-@login_required
-def approvals(request: HttpRequest) -> HttpResponse:
-    pending = (
-        approvals_for(request.user)
-        .filter(status=ApprovalStatus.PENDING)
-        .select_related("case", "case__order", "requested_by")
-        .order_by("requested_at")
-    )
-    return render(request, "cases/approvals.html", {"approvals": pending})
-
-
-@login_required
-@require_POST
-def approval_decide_view(request: HttpRequest, approval_id: int) -> HttpResponse:
-    approval = get_object_or_404(approvals_for(request.user), pk=approval_id)
-    try:
-        approval_decide(
-            approval_id=approval.pk,
-            actor=request.user,
-            approve=request.POST.get("decision") == "approve",
-            comment=request.POST.get("comment", ""),
-            now=timezone.now(),
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("审批已记录。"))
-    if request.POST.get("next") == "case":
-        return _back_to_case(request, approval.case_id)
-    return redirect("cases:approvals")

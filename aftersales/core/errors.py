@@ -24,6 +24,13 @@ class DomainError(Exception):
         return {"code": self.code, "field": self.field, "message": str(self.message)}
 
 
+class InvalidInput(DomainError):
+    """A parameter failed its schema: the field and the reason are named."""
+
+    code = "invalid"
+    status = 422
+
+
 class TransitionNotAllowed(DomainError):
     code = "transition_not_allowed"
     status = 409

@@ -35,3 +35,23 @@ class Carrier(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class IdempotencyRecord(models.Model):
+    """One request made with an Idempotency-Key (IETF draft "The Idempotency-Key HTTP Header
+    Field"): while it runs, a second request with the key is told so (409); once done, the
+    same request gets the first answer again and a different one is refused (422)."""
+
+    scope = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    done = models.BooleanField(default=False)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_key"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]

@@ -14,7 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aftersales.accounts.models import Shop
-from aftersales.cases.models import CaseKind
 from aftersales.core.models import Carrier
 from aftersales.core.money import ZERO, to_money
 from aftersales.demo import catalog
@@ -28,6 +27,7 @@ from aftersales.orders.models import (
     ShipmentDirection,
     SignPrecision,
 )
+from aftersales.returns.kinds import CaseKind
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # When people order: a weight per hour of the day, Asia/Shanghai; evenings are busiest.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from aftersales.cases.models import CaseKind, Priority, Reason
+from aftersales.cases.models import Priority, Reason
 from aftersales.demo.catalog import (
     CLAIMS,
     FASHION,
@@ -21,6 +21,7 @@ from aftersales.demo.catalog import (
     NOT_INTACT_REFUSAL,
     OTHER,
 )
+from aftersales.returns.kinds import CaseKind
 from aftersales.returns.models import Remedy
 
 Params = dict[str, Any] | Callable[[Any], dict[str, Any]]

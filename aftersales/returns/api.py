@@ -6,17 +6,25 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Header, Router, Schema, Status
 from pydantic import Field
 
-from aftersales.cases.services import check_role
+from aftersales.accounts.permissions import Perm, authorize
+from aftersales.cases.api import ERRORS
 from aftersales.core.errors import DomainError
+from aftersales.core.idempotency import fingerprint_of, run_once
 from aftersales.orders.models import OrderLine
 from aftersales.returns import selectors
-from aftersales.returns.services import approval_decide, refund_request, refund_settle
+from aftersales.returns.services import refund_settle
+from aftersales.returns.services.money import (
+    MSG_FREIGHT_NEEDS_CASE,
+    case_line_refund,
+    compensation_refund,
+)
 
 router = Router(tags=["refunds"])
 
@@ -24,11 +32,12 @@ MSG_KEY_REQUIRED = _("缺少幂等键（Idempotency-Key）。")
 
 
 class RefundIn(Schema):
-    order_line_id: int
+    order_line_id: int = Field(ge=1, le=2**63 - 1)
     amount: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
     freight_amount: Decimal = Field(default=Decimal("0.00"), ge=0, max_digits=12, decimal_places=2)
-    idempotency_key: str | None = Field(default=None, max_length=64)
-    case_id: int | None = None
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=64)
+    case_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    note: str = Field(default="", max_length=500)
 
 
 class RefundOut(Schema):
@@ -37,35 +46,28 @@ class RefundOut(Schema):
     case_id: int | None
     amount: Decimal
     freight_amount: Decimal
+    return_freight_amount: Decimal
     status: str
     idempotency_key: str
     failure_reason: str
     created_at: dt.datetime
     settled_at: dt.datetime | None
+    settled_by_id: int | None
+
+
+class PendingCompensationOut(Schema):
+    """A refund without a case became a compensation that waits for approval: no money has
+    moved yet."""
+
+    case_id: int
+    case_number: str
+    status: str
+    approval_required: bool
 
 
 class SettleIn(Schema):
     succeeded: bool
-    failure_reason: str = ""
-
-
-class ApprovalOut(Schema):
-    id: int
-    case_id: int
-    kind: str
-    amount: Decimal
-    summary: str
-    status: str
-    requested_by_id: int
-    decided_by_id: int | None
-    comment: str
-    requested_at: dt.datetime
-    decided_at: dt.datetime | None
-
-
-class DecideIn(Schema):
-    approve: bool
-    comment: str = ""
+    failure_reason: str = Field(default="", max_length=255)
 
 
 @router.get("/refunds", response=list[RefundOut], tags=["refunds"])
@@ -78,18 +80,29 @@ def list_refunds(request, case_id: int | None = None, order_line_id: int | None 
     return list(qs[:500])
 
 
-@router.post("/refunds", response={200: RefundOut, 201: RefundOut}, tags=["refunds"])
+@router.post(
+    "/refunds",
+    response={200: RefundOut, 201: RefundOut, 202: PendingCompensationOut, **ERRORS},
+    tags=["refunds"],
+)
 def create_refund(
     request,
     payload: RefundIn,
+    response: HttpResponse,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=64),
 ):
-    """Record a refund against an order line. Repeating a request with the same key returns
-    the first refund (200) and moves no money again; the same key with other content is
-    refused (400, ``idempotency_reused``)."""
-    # Moving money is an agent's or a supervisor's call, as the case action "refund" is.
-    check_role(actor=request.user, action="refund")
-    key = payload.idempotency_key or idempotency_key
+    """Ask for a refund of an order line; money only moves through a case.
+
+    With ``case_id``: the case must be at a step that refunds (received, refused parcel back)
+    and the line must be one of its lines; the case's refund action runs. Without: the refund
+    is a compensation — a compensation case is opened and decided; under the approval rules'
+    threshold it is carried out (201), above it waits for a supervisor (202, no money moved).
+
+    Idempotency-Key (header or body) after the IETF draft: the same request again answers
+    the first answer; the same key with another request is 422; while the first is still
+    running, 409."""
+    authorize(request.user, Perm.REFUND_REQUEST)
+    key = idempotency_key or payload.idempotency_key
     if not key:
         raise DomainError(MSG_KEY_REQUIRED, field="idempotency_key", code="required")
     line = get_object_or_404(
@@ -97,18 +110,40 @@ def create_refund(
         pk=payload.order_line_id,
         order__shop_id__in=request.user.shop_ids(),
     )
-    if payload.case_id is not None:
-        get_object_or_404(line.order.cases, pk=payload.case_id)
-    refund, created = refund_request(
-        order_line=line,
-        amount=payload.amount,
-        freight_amount=payload.freight_amount,
-        idempotency_key=key,
-        actor=request.user,
-        now=timezone.now(),
-        case_id=payload.case_id,
+    if payload.freight_amount:
+        raise DomainError(MSG_FREIGHT_NEEDS_CASE, field="freight_amount", code="case_required")
+    body = payload.dict(exclude={"idempotency_key"})
+
+    def work():
+        now = timezone.now()
+        if payload.case_id is not None:
+            case = get_object_or_404(line.order.cases, pk=payload.case_id)
+            refund = case_line_refund(
+                case=case, order_line=line, amount=payload.amount, actor=request.user, now=now
+            )
+            return 201, RefundOut.from_orm(refund).dict()
+        case, refund = compensation_refund(
+            order_line=line, amount=payload.amount, actor=request.user, now=now, note=payload.note
+        )
+        if refund is None:
+            return 202, {
+                "case_id": case.pk,
+                "case_number": case.number,
+                "status": case.status,
+                "approval_required": True,
+            }
+        return 201, RefundOut.from_orm(refund).dict()
+
+    status, out, replayed = run_once(
+        scope=f"refunds:{request.user.pk}",
+        key=key,
+        fingerprint=fingerprint_of("POST", "/refunds", body),
+        work=work,
     )
-    return Status(201 if created else 200, refund)
+    # A replay answers exactly what the first request answered, and says it is a replay.
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(status, out)
 
 
 @router.get("/refunds/{refund_id}", response=RefundOut, tags=["refunds"])
@@ -118,29 +153,12 @@ def get_refund(request, refund_id: uuid.UUID):
 
 @router.post("/refunds/{refund_id}/settle", response=RefundOut, tags=["refunds"])
 def settle_refund(request, refund_id: uuid.UUID, payload: SettleIn):
-    check_role(actor=request.user, action="refund")
     refund = get_object_or_404(selectors.refunds_for(request.user), pk=refund_id)
     refund, _changed = refund_settle(
         refund_id=refund.pk,
         succeeded=payload.succeeded,
+        actor=request.user,
         failure_reason=payload.failure_reason,
         now=timezone.now(),
     )
     return refund
-
-
-@router.get("/approvals", response=list[ApprovalOut], tags=["approvals"])
-def list_approvals(request, status: str = "pending"):
-    return list(selectors.approvals_for(request.user).filter(status=status)[:500])
-
-
-@router.post("/approvals/{approval_id}/decide", response=ApprovalOut, tags=["approvals"])
-def decide_approval(request, approval_id: int, payload: DecideIn):
-    approval = get_object_or_404(selectors.approvals_for(request.user), pk=approval_id)
-    return approval_decide(
-        approval_id=approval.pk,
-        actor=request.user,
-        approve=payload.approve,
-        comment=payload.comment,
-        now=timezone.now(),
-    )

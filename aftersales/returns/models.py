@@ -95,7 +95,11 @@ class Refund(models.Model):
         "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
     )
     amount = money_field(_("退款金额"))
+    # The outbound freight the buyer paid, refunded; capped by the order's freight.
     freight_amount = money_field(_("退运费"))
+    # The buyer's return freight that the seller bears, paid back; capped by what the case
+    # recorded for its return leg.
+    return_freight_amount = money_field(_("退回运费补偿"))
     status = models.CharField(
         _("状态"), max_length=16, choices=RefundStatus.choices, default=RefundStatus.PENDING
     )
@@ -107,6 +111,14 @@ class Refund(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"))
     settled_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("确认人"),
+    )
 
     class Meta:
         verbose_name = _("退款")
@@ -116,9 +128,23 @@ class Refund(models.Model):
                 fields=["shop", "idempotency_key"], name="refund_unique_idempotency_key"
             ),
             models.CheckConstraint(
-                condition=Q(amount__gte=Decimal("0.00"), freight_amount__gte=Decimal("0.00"))
-                & (Q(amount__gt=Decimal("0.00")) | Q(freight_amount__gt=Decimal("0.00"))),
+                condition=Q(
+                    amount__gte=Decimal("0.00"),
+                    freight_amount__gte=Decimal("0.00"),
+                    return_freight_amount__gte=Decimal("0.00"),
+                )
+                & (
+                    Q(amount__gt=Decimal("0.00"))
+                    | Q(freight_amount__gt=Decimal("0.00"))
+                    | Q(return_freight_amount__gt=Decimal("0.00"))
+                ),
                 name="refund_positive",
+            ),
+            # A settled refund names who settled it and when; a pending one names neither.
+            models.CheckConstraint(
+                condition=Q(status="pending", settled_at__isnull=True)
+                | (~Q(status="pending") & Q(settled_at__isnull=False)),
+                name="refund_settled_has_time",
             ),
         ]
         indexes = [models.Index(fields=["order_line", "status"], name="refund_line_status_idx")]

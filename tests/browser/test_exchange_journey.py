@@ -4,7 +4,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from aftersales.cases.models import Case, CaseKind, CaseStatus
+from aftersales.cases.models import Case
+from aftersales.returns.kinds import CaseKind, CaseStatus
 from aftersales.returns.services import case_act, return_case_open
 from tests.factories import ProductFactory
 

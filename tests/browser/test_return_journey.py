@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from aftersales.cases.models import Case, CaseStatus
+from aftersales.cases.models import Case
+from aftersales.returns.kinds import CaseStatus
 
 pytestmark = pytest.mark.browser
 

@@ -9,22 +9,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from aftersales.cases import services, workflows
-from aftersales.cases.models import (
-    Case,
-    CaseAttachment,
-    CaseEvent,
-    CaseKind,
-    CaseNote,
-    CaseStatus,
-    Priority,
-    Reason,
-)
+from aftersales.cases.models import Case, CaseAttachment, CaseEvent, CaseNote, Priority, Reason
 from aftersales.core.errors import (
     ConcurrentChange,
     DomainError,
     PermissionDeniedError,
     TransitionNotAllowed,
 )
+from aftersales.returns.kinds import CaseKind, CaseStatus
 from tests.returns.factories import act, case_open, order_build, reloaded, sh, utc, written
 
 # 17:30 UTC on 14 Nov is 01:30 on 15 Nov in Shanghai: the number carries the Shanghai date.

@@ -18,8 +18,8 @@ from django.utils import timezone
 from aftersales.accounts.models import Department, Shop, User
 from aftersales.approvals.models import Approval
 from aftersales.cases.models import Case, CaseEvent, CaseLine, CaseNote
-from aftersales.demo.data import demo_reset
 from aftersales.core.models import Carrier
+from aftersales.demo.data import demo_reset
 from aftersales.orders.models import Order, OrderLine, Product, Shipment
 from aftersales.returns import policies
 from aftersales.returns.models import FreightCharge, Refund, ReturnDetail

@@ -19,9 +19,10 @@ from django.contrib.auth.models import Group
 from django.db import connection
 
 from aftersales.accounts.models import Role
-from aftersales.cases.models import CaseEvent, CaseStatus
+from aftersales.cases.models import CaseEvent
 from aftersales.core.errors import ConcurrentChange, DomainError, TransitionNotAllowed
 from aftersales.orders.models import Product
+from aftersales.returns.kinds import CaseStatus
 from aftersales.returns.models import Refund, RefundStatus
 from aftersales.returns.services import case_act, refund_request, refund_settle
 from tests.factories import ProductFactory, UserFactory
@@ -249,7 +250,7 @@ def test_settling_one_refund_both_ways_at_once_settles_it_once(line):
     )
 
     def work(i):
-        return refund_settle(refund_id=refund.pk, succeeded=i % 2 == 0, now=LATER)
+        return refund_settle(actor=None, refund_id=refund.pk, succeeded=i % 2 == 0, now=LATER)
 
     results = run_together(2, work)
 
@@ -278,7 +279,7 @@ def test_the_last_two_refunds_of_a_case_settling_at_once_complete_it_once(shop, 
     assert len(refunds) == 2
 
     def work(i):
-        return refund_settle(refund_id=refunds[i].pk, succeeded=True, now=LATER)
+        return refund_settle(actor=None, refund_id=refunds[i].pk, succeeded=True, now=LATER)
 
     results = run_together(2, work)
 

@@ -7,7 +7,7 @@ import pytest
 
 from aftersales.approvals.models import Approval, ApprovalKind, ApprovalStatus
 from aftersales.cases import workflows
-from aftersales.cases.models import Case, CaseEvent, CaseKind, CaseLine, CaseStatus
+from aftersales.cases.models import Case, CaseEvent, CaseLine
 from aftersales.core.errors import (
     ConcurrentChange,
     DomainError,
@@ -17,6 +17,7 @@ from aftersales.core.errors import (
 from aftersales.core.models import WorkdayOverride
 from aftersales.orders.models import Product, Shipment
 from aftersales.returns import services as flows
+from aftersales.returns.kinds import CaseKind, CaseStatus
 from aftersales.returns.models import FreightCharge, Refund, RefundStatus, ReturnDetail
 from aftersales.returns.services import approval_decide, refund_settle
 from tests.factories import ProductFactory, ShipmentFactory
@@ -61,7 +62,7 @@ def refunds_of(case):
 
 def settle_all(case, now, succeeded=True):
     for refund in Refund.objects.filter(case_id=case.pk, status=RefundStatus.PENDING):
-        refund_settle(refund_id=refund.pk, succeeded=succeeded, now=now)
+        refund_settle(actor=None, refund_id=refund.pk, succeeded=succeeded, now=now)
 
 
 def _return_case(shop, agent, *, reason="no_reason", qty=2, kind="return_refund", **extra):
@@ -146,7 +147,7 @@ def test_return_and_refund_from_request_to_completed(shop, agent, warehouse):
     assert refund.created_at == T4
     assert last_event(case).after["refunds"] == [[str(refund.pk), "19.80"]]
 
-    refund_settle(refund_id=refund.pk, succeeded=True, now=T5)
+    refund_settle(actor=None, refund_id=refund.pk, succeeded=True, now=T5)
     case = reloaded(case)
     assert case.status == CaseStatus.COMPLETED
     assert case.is_open is False
@@ -491,7 +492,7 @@ def test_refund_only_from_request_to_completed(shop, agent):
     assert (refund.amount, refund.status) == (D("30.00"), RefundStatus.PENDING)
     assert ReturnDetail.objects.get(case=case).decided_at == T1
 
-    refund_settle(refund_id=refund.pk, succeeded=True, now=T2)
+    refund_settle(actor=None, refund_id=refund.pk, succeeded=True, now=T2)
 
     assert reloaded(case).status == CaseStatus.COMPLETED
     assert actions_of(case) == ["create", "agree", "complete"]
@@ -545,7 +546,7 @@ def test_failed_refund_is_retried_then_completes(shop, agent):
     act(case, "agree", agent, T1)
     [first] = refunds_of(case)
 
-    refund_settle(refund_id=first.pk, succeeded=False, now=T2, failure_reason="账户异常")
+    refund_settle(actor=None, refund_id=first.pk, succeeded=False, now=T2, failure_reason="账户异常")
 
     case = reloaded(case)
     assert case.status == CaseStatus.REFUNDING
@@ -558,7 +559,7 @@ def test_failed_refund_is_retried_then_completes(shop, agent):
     assert second.pk != first.pk
     assert second.amount == D("99.00")
     assert second.idempotency_key != first.idempotency_key
-    refund_settle(refund_id=second.pk, succeeded=True, now=T4)
+    refund_settle(actor=None, refund_id=second.pk, succeeded=True, now=T4)
     assert reloaded(case).status == CaseStatus.COMPLETED
 
 
@@ -609,8 +610,8 @@ def _two_line_refund(shop, agent):
 def test_one_line_failing_keeps_the_case_refunding(shop, agent):
     case, socks_refund, shorts_refund = _two_line_refund(shop, agent)
 
-    refund_settle(refund_id=socks_refund.pk, succeeded=True, now=T2)
-    refund_settle(refund_id=shorts_refund.pk, succeeded=False, now=T2)
+    refund_settle(actor=None, refund_id=socks_refund.pk, succeeded=True, now=T2)
+    refund_settle(actor=None, refund_id=shorts_refund.pk, succeeded=False, now=T2)
 
     case = reloaded(case)
     assert case.status == CaseStatus.REFUNDING
@@ -620,8 +621,8 @@ def test_one_line_failing_keeps_the_case_refunding(shop, agent):
 
 def test_complete_by_hand_with_a_failed_refund_not_retried_is_refused(shop, agent):
     case, socks_refund, shorts_refund = _two_line_refund(shop, agent)
-    refund_settle(refund_id=socks_refund.pk, succeeded=True, now=T2)
-    refund_settle(refund_id=shorts_refund.pk, succeeded=False, now=T2)
+    refund_settle(actor=None, refund_id=socks_refund.pk, succeeded=True, now=T2)
+    refund_settle(actor=None, refund_id=shorts_refund.pk, succeeded=False, now=T2)
     before = written(case)
 
     with pytest.raises(DomainError) as exc:
@@ -633,21 +634,21 @@ def test_complete_by_hand_with_a_failed_refund_not_retried_is_refused(shop, agen
 
 def test_retry_reissues_only_the_failed_line(shop, agent):
     case, socks_refund, shorts_refund = _two_line_refund(shop, agent)
-    refund_settle(refund_id=socks_refund.pk, succeeded=True, now=T2)
-    refund_settle(refund_id=shorts_refund.pk, succeeded=False, now=T2)
+    refund_settle(actor=None, refund_id=socks_refund.pk, succeeded=True, now=T2)
+    refund_settle(actor=None, refund_id=shorts_refund.pk, succeeded=False, now=T2)
 
     act(case, "retry_refund", agent, T3)
 
     retried = Refund.objects.get(case=case, status=RefundStatus.PENDING)
     assert (retried.order_line_id, retried.amount) == (shorts_refund.order_line_id, D("50.00"))
-    refund_settle(refund_id=retried.pk, succeeded=False, now=T4)
+    refund_settle(actor=None, refund_id=retried.pk, succeeded=False, now=T4)
     assert reloaded(case).status == CaseStatus.REFUNDING
 
     act(case, "retry_refund", agent, T4)
 
     again = Refund.objects.get(case=case, status=RefundStatus.PENDING)
     assert (again.order_line_id, again.amount) == (shorts_refund.order_line_id, D("50.00"))
-    refund_settle(refund_id=again.pk, succeeded=True, now=T5)
+    refund_settle(actor=None, refund_id=again.pk, succeeded=True, now=T5)
     case = reloaded(case)
     assert case.status == CaseStatus.COMPLETED
     succeeded = Refund.objects.filter(case=case, status=RefundStatus.SUCCEEDED)
@@ -656,8 +657,8 @@ def test_retry_reissues_only_the_failed_line(shop, agent):
 
 def test_retry_for_a_smaller_amount(shop, agent):
     case, socks_refund, shorts_refund = _two_line_refund(shop, agent)
-    refund_settle(refund_id=socks_refund.pk, succeeded=True, now=T2)
-    refund_settle(refund_id=shorts_refund.pk, succeeded=False, now=T2)
+    refund_settle(actor=None, refund_id=socks_refund.pk, succeeded=True, now=T2)
+    refund_settle(actor=None, refund_id=shorts_refund.pk, succeeded=False, now=T2)
 
     act(case, "retry_refund", agent, T3, amount="30.00")
 
@@ -667,8 +668,8 @@ def test_retry_for_a_smaller_amount(shop, agent):
 
 def test_retry_for_more_than_failed_is_refused(shop, agent):
     case, socks_refund, shorts_refund = _two_line_refund(shop, agent)
-    refund_settle(refund_id=socks_refund.pk, succeeded=True, now=T2)
-    refund_settle(refund_id=shorts_refund.pk, succeeded=False, now=T2)
+    refund_settle(actor=None, refund_id=socks_refund.pk, succeeded=True, now=T2)
+    refund_settle(actor=None, refund_id=shorts_refund.pk, succeeded=False, now=T2)
     before = written(case)
 
     with pytest.raises(DomainError) as exc:

@@ -96,7 +96,7 @@ def test_the_cap_names_what_is_left(order):
 def test_a_succeeded_refund_holds_its_amount(order):
     _order, (socks, _shorts) = order
     first, _ = _request(socks, D("99.00"), "k1")
-    refund_settle(refund_id=first.pk, succeeded=True, now=LATER)
+    refund_settle(actor=None, refund_id=first.pk, succeeded=True, now=LATER)
 
     with pytest.raises(DomainError) as exc:
         _request(socks, D("0.01"), "k2")
@@ -108,7 +108,7 @@ def test_a_succeeded_refund_holds_its_amount(order):
 def test_a_failed_refund_frees_its_amount(order):
     _order, (socks, _shorts) = order
     first, _ = _request(socks, D("99.00"), "k1")
-    refund_settle(refund_id=first.pk, succeeded=False, now=LATER, failure_reason="账户冻结")
+    refund_settle(actor=None, refund_id=first.pk, succeeded=False, now=LATER, failure_reason="账户冻结")
 
     again, created = _request(socks, D("99.00"), "k2")
 
@@ -154,7 +154,7 @@ def test_freight_refunds_are_capped_per_order_across_lines(order):
 def test_a_failed_freight_refund_frees_the_freight(order):
     _order, (socks, shorts) = order
     first, _ = _request(socks, D("0.00"), "f1", freight_amount=D("10.00"))
-    refund_settle(refund_id=first.pk, succeeded=False, now=LATER)
+    refund_settle(actor=None, refund_id=first.pk, succeeded=False, now=LATER)
 
     _request(shorts, D("0.00"), "f2", freight_amount=D("10.00"))
 
@@ -195,7 +195,7 @@ def test_the_same_key_is_replayed_even_when_the_line_is_now_full(order):
 def test_the_same_key_after_the_refund_failed_returns_it_and_sends_nothing(order):
     _order, (socks, _shorts) = order
     first, _ = _request(socks, D("19.80"), "k1")
-    refund_settle(refund_id=first.pk, succeeded=False, now=LATER)
+    refund_settle(actor=None, refund_id=first.pk, succeeded=False, now=LATER)
 
     again, created = _request(socks, D("19.80"), "k1")
 
@@ -303,7 +303,7 @@ def test_settle_succeeded_once(order):
     _order, (socks, _shorts) = order
     refund, _ = _request(socks, D("19.80"), "k1")
 
-    settled, changed = refund_settle(refund_id=refund.pk, succeeded=True, now=LATER)
+    settled, changed = refund_settle(actor=None, refund_id=refund.pk, succeeded=True, now=LATER)
 
     assert changed is True
     refund.refresh_from_db()
@@ -315,7 +315,7 @@ def test_settle_failed_keeps_the_reason(order):
     _order, (socks, _shorts) = order
     refund, _ = _request(socks, D("19.80"), "k1")
 
-    refund_settle(refund_id=refund.pk, succeeded=False, now=LATER, failure_reason="账户冻结")
+    refund_settle(actor=None, refund_id=refund.pk, succeeded=False, now=LATER, failure_reason="账户冻结")
 
     refund.refresh_from_db()
     assert (refund.status, refund.failure_reason, refund.settled_at) == (
@@ -329,7 +329,7 @@ def test_settle_failed_keeps_the_reason(order):
 def test_settle_twice_the_same_way_changes_nothing(order, succeeded):
     _order, (socks, _shorts) = order
     refund, _ = _request(socks, D("19.80"), "k1")
-    refund_settle(refund_id=refund.pk, succeeded=succeeded, now=LATER)
+    refund_settle(actor=None, refund_id=refund.pk, succeeded=succeeded, now=LATER)
 
     again, changed = refund_settle(
         refund_id=refund.pk, succeeded=succeeded, now=sh(2026, 11, 20, 0, 0)
@@ -345,11 +345,11 @@ def test_settle_twice_the_same_way_changes_nothing(order, succeeded):
 def test_settle_the_opposite_way_is_refused(order, succeeded):
     _order, (socks, _shorts) = order
     refund, _ = _request(socks, D("19.80"), "k1")
-    refund_settle(refund_id=refund.pk, succeeded=succeeded, now=LATER)
+    refund_settle(actor=None, refund_id=refund.pk, succeeded=succeeded, now=LATER)
     settled_as = RefundStatus.SUCCEEDED if succeeded else RefundStatus.FAILED
 
     with pytest.raises(DomainError) as exc:
-        refund_settle(refund_id=refund.pk, succeeded=not succeeded, now=sh(2026, 11, 20, 0, 0))
+        refund_settle(actor=None, refund_id=refund.pk, succeeded=not succeeded, now=sh(2026, 11, 20, 0, 0))
 
     assert exc.value.code == "refund_already_settled"
     refund.refresh_from_db()

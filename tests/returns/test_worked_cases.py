@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 
 from aftersales.approvals.models import Approval, ApprovalStatus
-from aftersales.cases.models import Case, CaseEvent, CaseNote, CaseStatus
+from aftersales.cases.models import Case, CaseEvent, CaseNote
 from aftersales.cases.services import note_add
 from aftersales.core.errors import DomainError, PermissionDeniedError
+from aftersales.returns.kinds import CaseStatus
 from aftersales.returns.models import FreightCharge, Refund, RefundStatus, ReturnDetail
 from aftersales.returns.services import approval_decide, refund_request, refund_settle
 from tests.returns.factories import act, case_open, order_build, reloaded, sh, written
@@ -27,7 +28,7 @@ def freight_of(case):
 
 def settle_all(case, now):
     for refund in Refund.objects.filter(case=case, status=RefundStatus.PENDING):
-        refund_settle(refund_id=refund.pk, succeeded=True, now=now)
+        refund_settle(actor=None, refund_id=refund.pk, succeeded=True, now=now)
 
 
 # --- 1. Socks: ten pairs bought, one missing ------------------------------------------------

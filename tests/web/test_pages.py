@@ -4,7 +4,8 @@ import datetime as dt
 
 from django.urls import reverse
 
-from aftersales.cases.models import Case, CaseStatus
+from aftersales.cases.models import Case
+from aftersales.returns.kinds import CaseStatus
 from aftersales.returns.services import return_case_open
 
 NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)

@@ -4,7 +4,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from aftersales.cases.models import CaseKind, CaseStatus
 from aftersales.demo.data import (
     DemoError,
     DemoSummary,
@@ -14,6 +13,7 @@ from aftersales.demo.data import (
     demo_summary,
     staff_table,
 )
+from aftersales.returns.kinds import CaseKind, CaseStatus
 
 
 class Command(BaseCommand):

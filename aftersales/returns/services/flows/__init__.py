@@ -4,10 +4,9 @@ Each action locks the case, checks the move against the flow (cases.workflows), 
 compare-and-set, appends the event, and queues what the buyer is told after commit.
 """
 
+from aftersales.cases.services import case_act
 from aftersales.returns.services.flows.actions import (
     ACTIONS,
-    approval_decide,
-    case_act,
     case_refunds_settled,
 )
 from aftersales.returns.services.flows.constants import *  # noqa: F403
@@ -24,7 +23,6 @@ __all__ = [
     "MSG_REFUND_EXCEEDS_CASE",
     "MSG_WINDOW_CLOSED",
     "RETURN_KINDS",
-    "approval_decide",
     "case_act",
     "case_refunds_settled",
     "return_case_open",

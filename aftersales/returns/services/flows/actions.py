@@ -9,18 +9,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
 
-from aftersales.accounts.models import User
-from aftersales.approvals.models import Approval, ApprovalKind, ApprovalStatus
+from aftersales.approvals.models import Approval, ApprovalKind
 from aftersales.cases import services as case_services
-from aftersales.cases import workflows
-from aftersales.cases.models import Case, CaseKind, CaseStatus
-from aftersales.core.errors import DomainError, PermissionDeniedError, TransitionNotAllowed
+from aftersales.cases.models import Case
+from aftersales.core.errors import DomainError
 from aftersales.core.money import ZERO
 from aftersales.messaging.services import message_queue
 from aftersales.orders.models import Shipment, ShipmentDirection
 from aftersales.returns import policies
+from aftersales.returns.kinds import CaseKind, CaseStatus
 from aftersales.returns.models import (
     FaultParty,
     FreightCharge,
@@ -33,20 +31,16 @@ from aftersales.returns.services.flows.constants import (
     MSG_GOODS_REQUIRED,
     MSG_NOT_ALL_REFUNDED,
     MSG_NOTHING_TO_REFUND,
-    MSG_OWN_APPROVAL,
     MSG_REASON_REQUIRED,
     MSG_REFUND_EXCEEDS_CASE,
     MSG_REFUND_PENDING,
     MSG_REMEDY_REQUIRED,
-    MSG_UNKNOWN_ACTION,
-    RETURN_KINDS,
 )
 from aftersales.returns.services.flows.helpers import (
     _amount_param,
     _bounded,
     _carrier,
     _case_lines,
-    _detail,
     _freight_param,
     _goods_received_at,
     _issue_refunds,
@@ -67,6 +61,9 @@ from aftersales.returns.services.flows.helpers import (
     split_within,
 )
 from aftersales.returns.services.refunds import refund_request
+
+# After a refund fails, someone must take the case up again within a day.
+REFUND_FAILED_WINDOW = dt.timedelta(hours=24)
 
 # A state that nobody's clock runs in.
 NO_DEADLINE: dict[str, Any] = {"due_at": None, "due_rule": ""}
@@ -181,7 +178,12 @@ def _refund(case, detail, actor, now, params):
     if total is None and case.kind == CaseKind.COMPENSATION:
         total = detail.compensation_amount
     refunds = _issue_refunds(
-        case=case, actor=actor, now=now, total=total, attempt=_refund_attempt(case)
+        case=case,
+        actor=actor,
+        now=now,
+        total=total,
+        attempt=_refund_attempt(case),
+        only_line=params.get("order_line_id"),
     )
     return CaseStatus.REFUNDING, NO_DEADLINE, _refund_detail(refunds)
 
@@ -200,18 +202,22 @@ def _retry_refund(case, detail, actor, now, params):
         amounts = split_within(total, amounts)
     new = []
     for failed_refund, amount in zip(failures, amounts, strict=True):
-        if amount <= 0:
+        back = failed_refund.return_freight_amount
+        if amount <= 0 and back <= 0:
             continue
         refund, _created = refund_request(
             order_line=failed_refund.order_line,
-            amount=amount,
+            amount=max(amount, ZERO),
+            return_freight_amount=back,
             idempotency_key=_retry_key(case, failed_refund),
             actor=actor,
             now=now,
             case_id=case.pk,
         )
         new.append(refund)
-    return CaseStatus.REFUNDING, {}, _refund_detail(new)
+    if not new:
+        raise DomainError(MSG_NOTHING_TO_REFUND, field="amount", code="nothing_to_refund")
+    return CaseStatus.REFUNDING, NO_DEADLINE, _refund_detail(new)
 
 
 def _complete(case, detail, actor, now, params):
@@ -373,43 +379,13 @@ ACTIONS = {
 }
 
 
-@transaction.atomic
-def case_act(
-    *,
-    case_id: int,
-    action: str,
-    actor: User,
-    now: dt.datetime,
-    expected_version: int | None = None,
-    params: dict[str, Any] | None = None,
-    comment: str = "",
-) -> Case:
-    """Take one action on a case of §1. Everything it writes stands or falls together."""
-    params = params or {}
-    case = case_services.case_lock(case_id=case_id, expected_version=expected_version)
-    if case.kind not in RETURN_KINDS or action not in ACTIONS:
-        raise TransitionNotAllowed(MSG_UNKNOWN_ACTION, code="unknown_action")
-    case_services.check_role(actor=actor, action=action)
-    # Refuse an action this state does not offer before any of its writes happen.
-    if action not in workflows.actions_for(case.kind, case.status):
-        workflows.check_move(case.kind, case.status, action, "")
-    detail = _detail(case)
-    to_status, changes, after = ACTIONS[action](case, detail, actor, now, params)
-    case_services.case_move(
-        case=case,
-        actor=actor,
-        action=action,
-        to_status=to_status,
-        now=now,
-        changes=changes,
-        detail=after,
-        comment=comment,
-        check_roles=False,
-    )
+def buyer_message_queue(
+    *, case: Case, action: str, after: dict[str, Any], now: dt.datetime
+) -> None:
+    """Queue what the buyer is told after an action (sent after commit by a task)."""
     message = _buyer_message(action, after)
     if message is not None:
         message_queue(case=case, code=message[0], context=message[1], now=now)
-    return case
 
 
 def _buyer_message(action: str, after: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
@@ -437,7 +413,18 @@ def case_refunds_settled(*, case_id: int, now: dt.datetime) -> None:
         if not case.refunds.filter(status=RefundStatus.PENDING).exists() and (
             _unreplaced_failures(case)
         ):
-            case_services.event_append(case=case, actor=None, action="refund_failed", now=now)
+            # Back in a queue with a deadline: a failed refund is never left "refunding".
+            case_services.case_move(
+                case=case,
+                actor=None,
+                action="refund_failed",
+                to_status=CaseStatus.REFUND_FAILED,
+                now=now,
+                changes={
+                    "due_at": now + REFUND_FAILED_WINDOW,
+                    "due_rule": "refund_failed_24h",
+                },
+            )
         return
     ReturnDetail.objects.filter(case=case).update(carried_out_at=now)
     case_services.case_move(
@@ -448,38 +435,3 @@ def case_refunds_settled(*, case_id: int, now: dt.datetime) -> None:
         now=now,
         changes=NO_DEADLINE,
     )
-
-
-@transaction.atomic
-def approval_decide(
-    *, approval_id: int, actor: User, approve: bool, comment: str, now: dt.datetime
-) -> Approval:
-    """A supervisor approves or rejects; the requester can never approve their own request."""
-    approval = Approval.objects.select_for_update().get(pk=approval_id)
-    if approval.requested_by_id == actor.pk:
-        raise PermissionDeniedError(MSG_OWN_APPROVAL, code="own_approval")
-    action = "approve" if approve else "reject"
-    case_services.check_role(actor=actor, action=action)
-    if approval.status != ApprovalStatus.PENDING:
-        raise DomainError(_("该审批已处理。"), field="status", code="approval_decided")
-    case = case_services.case_lock(case_id=approval.case_id, expected_version=None)
-    approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
-    approval.decided_by = actor
-    approval.decided_at = now
-    approval.comment = comment[:255]
-    approval.save(update_fields=["status", "decided_by", "decided_at", "comment"])
-    case_services.case_move(
-        case=case,
-        actor=actor,
-        action=action,
-        to_status=CaseStatus.APPROVED if approve else CaseStatus.REQUESTED,
-        now=now,
-        changes=(
-            NO_DEADLINE
-            if approve
-            else {"due_at": policies.response_deadline(now), "due_rule": "response_48h"}
-        ),
-        detail={"approval": approval.pk, "amount": str(approval.amount)},
-        comment=comment,
-    )
-    return approval

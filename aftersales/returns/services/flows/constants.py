@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.cases.models import CaseKind
+from aftersales.returns.kinds import CaseKind
 
 RETURN_KINDS = frozenset(
     {

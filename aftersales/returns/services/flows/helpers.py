@@ -38,7 +38,11 @@ from aftersales.returns.services.flows.constants import (
     MSG_TOO_LONG,
     MSG_WAYBILL_REQUIRED,
 )
-from aftersales.returns.services.refunds import refund_request
+from aftersales.returns.services.refunds import (
+    case_return_freight_held,
+    case_return_freight_owed,
+    refund_request,
+)
 
 
 def _outbound_sign_in(order: Order) -> policies.SignIn:
@@ -144,7 +148,13 @@ def split_within(total: Decimal, shares: list[Decimal]) -> list[Decimal]:
 
 
 def _issue_refunds(
-    *, case: Case, actor: User | None, now: dt.datetime, total: Decimal | None, attempt: int
+    *,
+    case: Case,
+    actor: User | None,
+    now: dt.datetime,
+    total: Decimal | None,
+    attempt: int,
+    only_line: int | None = None,
 ) -> list[Refund]:
     """Split the case's refund across its lines and record each as pending.
 
@@ -154,6 +164,10 @@ def _issue_refunds(
     amount that was never refunded.
     """
     lines = _case_lines(case)
+    if only_line is not None:
+        lines = [cl for cl in lines if cl.order_line_id == only_line]
+        if not lines:
+            raise DomainError(MSG_NOTHING_TO_REFUND, field="order_line_id", code="invalid")
     units = [
         (cl.received_quantity if cl.received_quantity is not None else cl.quantity) for cl in lines
     ]
@@ -175,6 +189,20 @@ def _issue_refunds(
         refunds.append(refund)
     if not refunds:
         raise DomainError(MSG_NOTHING_TO_REFUND, field="amount", code="nothing_to_refund")
+    # The buyer's return freight that the seller bears goes back with the goods' refund, as an
+    # entry of its own, capped by what the case recorded for that leg.
+    back = case_return_freight_owed(case.pk) - case_return_freight_held(case.pk)
+    if back > 0:
+        refund, _created = refund_request(
+            order_line=lines[0].order_line,
+            amount=ZERO,
+            return_freight_amount=back,
+            idempotency_key=f"case-{case.pk}-{attempt}-return-freight",
+            actor=actor,
+            now=now,
+            case_id=case.pk,
+        )
+        refunds.append(refund)
     return refunds
 
 
@@ -242,7 +270,8 @@ def _refunds_done(case: Case) -> bool:
 
 
 def _refund_detail(refunds: list[Refund]) -> dict[str, Any]:
-    return {"refunds": [[str(r.pk), str(r.amount)] for r in refunds]}
+    """Each refund with what it pays back: the goods, and the return freight the seller bears."""
+    return {"refunds": [[str(r.pk), str(r.amount + r.return_freight_amount)] for r in refunds]}
 
 
 def _set_received(case: Case, params: dict[str, Any]) -> dict[str, int]:

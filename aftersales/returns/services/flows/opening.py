@@ -9,11 +9,12 @@ from django.db import transaction
 
 from aftersales.accounts.models import User
 from aftersales.cases import services as case_services
-from aftersales.cases.models import Case, CaseKind, Reason
+from aftersales.cases.models import Case, Reason
 from aftersales.core.errors import DomainError
 from aftersales.core.money import ZERO, to_money
 from aftersales.orders.models import Order, OrderLine
 from aftersales.returns import policies
+from aftersales.returns.kinds import CaseKind
 from aftersales.returns.models import (
     ReturnDetail,
 )
@@ -143,3 +144,24 @@ def return_case_open(
             after={"refused_at": refused_at.isoformat(), "reported_late": late},
         )
     return case
+
+
+def return_case_open_from(
+    *, order: Order, lines: list[tuple[OrderLine, int]], actor: User | None, now: dt.datetime, data
+) -> Case:
+    """The opener the case core dispatches to: the checked body of ``POST /cases`` or the
+    new-case form's cleaned data."""
+    get = data.get if isinstance(data, dict) else lambda k, d=None: getattr(data, k, d)
+    return return_case_open(
+        order=order,
+        kind=str(get("kind")),
+        lines=lines,
+        reason=str(get("reason")),
+        actor=actor,
+        now=now,
+        buyer_claim=get("buyer_claim") or "",
+        requested_amount=get("requested_amount"),
+        freight_insurance=bool(get("freight_insurance")),
+        refused_at=get("refused_at"),
+        priority=get("priority"),
+    )

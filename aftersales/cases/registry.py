@@ -1,0 +1,215 @@
+"""The kinds of case every area registers with the core.
+
+The core knows no area. Each area's app, in its ``AppConfig.ready()``, registers its kinds
+with ``registry.register(Kind(...))``: the statuses and the moves between them as data, who may
+take each action, each action's typed parameters (a pydantic schema), the handler, the
+deadline rules, and how the kind's details are shown on the case page and in the API. The
+inbox, the case page and ``POST /api/v1/cases/{id}/actions/{action}`` look a kind up here and
+dispatch; adding an area never edits ``cases``.
+
+An action name means one thing everywhere: two kinds that both offer ``refuse`` share its
+parameters, so the API documents one body per action.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ImproperlyConfigured
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from django import forms
+    from django_stubs_ext import StrOrPromise
+
+    from aftersales.accounts.models import User
+    from aftersales.cases.models import Case
+
+
+class NoParams(BaseModel):
+    """An action that asks for nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """What a handler gets: the locked case, who acts, when, the checked parameters."""
+
+    case: Case
+    actor: User
+    now: dt.datetime
+    params: BaseModel
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a handler decides: the status to move to, the case fields to change with it, and
+    what the event records beyond the changed fields."""
+
+    to_status: str
+    changes: Mapping[str, Any] = field(default_factory=dict)
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[ActionContext], Outcome]
+# (case, bound data or None) -> a Django form whose ``params()`` gives the action's parameters.
+FormFactory = Callable[["Case", Any], "forms.Form"]
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: StrOrPromise
+    handler: Handler
+    roles: frozenset[str]
+    params: type[BaseModel] = NoParams
+    # Irreversible or money actions say what will happen before they run.
+    confirm: StrOrPromise | None = None
+    # Moved by a service of its own (an approval decision), never offered on a page or the API.
+    internal: bool = False
+    form: FormFactory | None = None
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    label: StrOrPromise
+    area: str
+    # status code -> label; the first is where a new case starts unless ``initial`` says.
+    statuses: Mapping[str, StrOrPromise]
+    closed: frozenset[str]
+    moves: tuple[tuple[str, str, str], ...]
+    actions: Mapping[str, Action]
+    initial: str = ""
+    deadline_rules: Mapping[str, StrOrPromise] = field(default_factory=dict)
+    # The case page includes this template with ``detail_context(case)``.
+    detail_template: str = ""
+    detail_context: Callable[[Case], dict[str, Any]] | None = None
+    # The API's ``detail`` object for this kind.
+    detail_api: Callable[[Case], dict[str, Any]] | None = None
+    # Runs after a successful action, inside its transaction (messages to the buyer, …).
+    after_action: Callable[..., None] | None = None
+    # Events the kind writes outside its actions, by name: how the timeline labels them.
+    event_labels: Mapping[str, StrOrPromise] = field(default_factory=dict)
+
+    @property
+    def initial_status(self) -> str:
+        return self.initial or next(iter(self.statuses))
+
+    @property
+    def flow(self) -> dict[str, dict[str, frozenset[str]]]:
+        return _flow(self.moves)
+
+
+def _flow(moves: Iterable[tuple[str, str, str]]) -> dict[str, dict[str, frozenset[str]]]:
+    flow: dict[str, dict[str, set[str]]] = {}
+    for source, action, target in moves:
+        flow.setdefault(source, {}).setdefault(action, set()).add(target)
+    return {s: {a: frozenset(t) for a, t in acts.items()} for s, acts in flow.items()}
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._kinds: dict[str, Kind] = {}
+        self._flows: dict[str, dict[str, dict[str, frozenset[str]]]] = {}
+        self._actions: dict[str, Action] = {}
+        self._labels: dict[str, StrOrPromise] = {}
+        self._area_openers: dict[str, Opener] = {}
+
+    def register(self, kind: Kind) -> None:
+        if kind.code in self._kinds:
+            raise ImproperlyConfigured(f"case kind {kind.code!r} registered twice")
+        statuses = set(kind.statuses)
+        for source, action, target in kind.moves:
+            if source not in statuses or target not in statuses:
+                raise ImproperlyConfigured(f"{kind.code}: move {source}->{target} names a status")
+            if action not in kind.actions:
+                raise ImproperlyConfigured(f"{kind.code}: move by {action!r} has no Action")
+        if not kind.closed <= statuses:
+            raise ImproperlyConfigured(f"{kind.code}: closed statuses must be its own")
+        for name, action in kind.actions.items():
+            known = self._actions.get(name)
+            if known is not None and known.params is not action.params:
+                raise ImproperlyConfigured(
+                    f"action {name!r} takes {known.params.__name__} elsewhere; "
+                    f"{kind.code} gives {action.params.__name__}"
+                )
+            self._actions.setdefault(name, action)
+            self._labels.setdefault(name, action.label)
+        self._kinds[kind.code] = kind
+        self._flows[kind.code] = kind.flow
+
+    def register_opener(self, opener: Opener) -> None:
+        for code in opener.kinds:
+            self._area_openers[code] = opener
+
+    # -- lookups -------------------------------------------------------------------------
+
+    def get(self, code: str) -> Kind | None:
+        return self._kinds.get(code)
+
+    def kinds(self) -> list[Kind]:
+        return list(self._kinds.values())
+
+    def kind_choices(self) -> list[tuple[str, StrOrPromise]]:
+        return [(k.code, k.label) for k in self._kinds.values()]
+
+    def status_choices(self) -> list[tuple[str, StrOrPromise]]:
+        seen: dict[str, StrOrPromise] = {}
+        for kind in self._kinds.values():
+            for code, label in kind.statuses.items():
+                seen.setdefault(code, label)
+        return list(seen.items())
+
+    def kind_label(self, code: str) -> str:
+        kind = self._kinds.get(code)
+        return str(kind.label) if kind else code
+
+    def status_label(self, kind_code: str, status: str) -> str:
+        kind = self._kinds.get(kind_code)
+        if kind is not None and status in kind.statuses:
+            return str(kind.statuses[status])
+        return dict(self.status_choices()).get(status, status) if status else ""
+
+    def actions_for(self, kind_code: str, status: str) -> dict[str, frozenset[str]]:
+        return self._flows.get(kind_code, {}).get(status, {})
+
+    def action(self, kind_code: str, name: str) -> Action | None:
+        kind = self._kinds.get(kind_code)
+        return kind.actions.get(name) if kind else None
+
+    def action_label(self, name: str) -> str:
+        return str(self._labels.get(name, name))
+
+    def public_actions(self) -> dict[str, Action]:
+        """Every action a page or the API may take, by name (the API's operations)."""
+        return {n: a for n, a in self._actions.items() if not a.internal}
+
+    def openers(self) -> list[Opener]:
+        seen: list[Opener] = []
+        for opener in self._area_openers.values():
+            if opener not in seen:
+                seen.append(opener)
+        return seen
+
+    def opener(self, kind_code: str) -> Opener | None:
+        return self._area_openers.get(kind_code)
+
+
+@dataclass(frozen=True, eq=False)
+class Opener:
+    """How an area opens its kinds: the API's body (with ``kind`` a ``Literal`` of them), the
+    service, and the workbench form. ``open`` takes (order, lines, actor, now, data)."""
+
+    kinds: tuple[str, ...]
+    schema: type[BaseModel]
+    open: Callable[..., Case]
+    form: Callable[..., forms.Form] | None = None
+
+
+registry = Registry()

@@ -1,0 +1,87 @@
+"""The parameters of each action of §1, as typed schemas: what the API documents and what every
+caller (page, API, task) is checked against before a handler runs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from aftersales.cases.models import Reason
+from aftersales.cases.schemas import CaseOpenIn
+from aftersales.returns.models import Remedy
+
+Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+Text255 = Annotated[str, StringConstraints(max_length=255)]
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AgreeParams(_Params):
+    """Refund only: the amount to refund (empty: what the buyer asked). Returns and exchanges:
+    the address the goods go back to (empty: the shop's)."""
+
+    amount: Money | None = None
+    return_address: Text255 | None = None
+
+
+class RefuseParams(_Params):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+
+
+class ShipParams(_Params):
+    """A parcel: the buyer's return, a replacement or a reship."""
+
+    carrier: int | Annotated[str, StringConstraints(max_length=32)] = Field(
+        description="The carrier's id or code."
+    )
+    waybill_no: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)
+    ]
+    freight: Money | None = None
+
+
+class ReceiveParams(_Params):
+    """Quantities received per order line id (missing lines: all of them came back)."""
+
+    received: dict[int, Annotated[int, Field(ge=0, le=1_000_000)]] = Field(default_factory=dict)
+    intact: bool = False
+    note: Text255 = ""
+
+
+class ParcelBackParams(_Params):
+    received: dict[int, Annotated[int, Field(ge=0, le=1_000_000)]] = Field(default_factory=dict)
+    note: Text255 = ""
+
+
+class RefundParams(_Params):
+    """Empty amount: what the case's units were paid for. With ``order_line_id``, only that
+    line of the case is refunded."""
+
+    amount: Money | None = None
+    order_line_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+
+
+class DecideParams(_Params):
+    """The compensation remedy. Refund and cash need an amount; goods need what is sent and
+    may carry its value; a reship is valued by the units it sends again."""
+
+    remedy: Remedy
+    amount: Money | None = None
+    goods: Text255 = ""
+    goods_value: Money | None = None
+
+
+class ReturnCaseIn(CaseOpenIn):
+    """A buyer's request of §1: refund only, return and refund, exchange, refusal at delivery
+    or compensation."""
+
+    kind: Literal["refund_only", "return_refund", "exchange", "refusal", "compensation"]
+    reason: Reason
+    requested_amount: Money | None = None
+    freight_insurance: bool = False
+    # Aware only: the refusal's 24-hour clock needs an instant, and a naive time names none.
+    refused_at: AwareDatetime | None = None
