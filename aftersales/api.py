@@ -181,6 +181,7 @@ def on_validation_error(request, exc: ValidationError):
 
 
 from aftersales.accounts.api import router as accounts_router  # noqa: E402
+from aftersales.approvals.api import router as approvals_router  # noqa: E402
 from aftersales.cases.api import router as cases_router  # noqa: E402
 from aftersales.orders.api import router as orders_router  # noqa: E402
 from aftersales.returns.api import router as returns_router  # noqa: E402
@@ -189,6 +190,7 @@ api.add_router("/auth", accounts_router)
 api.add_router("/orders", orders_router)
 api.add_router("/cases", cases_router)
 api.add_router("/", returns_router)
+api.add_router("/approvals", approvals_router)
 
 # Last, so it matches only what nothing above does: a wrong URL under /api/v1/ answers a JSON
 # 404 like any other, not Django's HTML page. Unauthenticated, so it tells nobody more.

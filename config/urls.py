@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("aftersales.accounts.urls")),
     path("orders/", include("aftersales.orders.urls")),
     path("returns/", include("aftersales.returns.urls")),
+    path("approvals/", include("aftersales.approvals.urls")),
     path("", include("aftersales.cases.urls")),
 ]
 if settings.DEBUG:

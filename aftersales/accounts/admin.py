@@ -42,3 +42,7 @@ class ContactRevealAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    # The log is evidence: nobody edits or deletes it, administrators included.
+    def has_delete_permission(self, request, obj=None):
+        return False

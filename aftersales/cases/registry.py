@@ -68,8 +68,9 @@ class Action:
     handler: Handler
     roles: frozenset[str]
     params: type[BaseModel] = NoParams
-    # Irreversible or money actions say what will happen before they run.
-    confirm: StrOrPromise | None = None
+    # Irreversible or money actions say what will happen before they run: a text, or a
+    # function of the case that names the amount and to whom.
+    confirm: StrOrPromise | Callable[[Case], str] | None = None
     # Moved by a service of its own (an approval decision), never offered on a page or the API.
     internal: bool = False
     form: FormFactory | None = None
@@ -96,6 +97,8 @@ class Kind:
     after_action: Callable[..., None] | None = None
     # Events the kind writes outside its actions, by name: how the timeline labels them.
     event_labels: Mapping[str, StrOrPromise] = field(default_factory=dict)
+    # A line under an event on the timeline, in words (the refund settled and for how much).
+    describe_event: Callable[[Any], str] | None = None
 
     @property
     def initial_status(self) -> str:

@@ -104,6 +104,7 @@ def _timeline(case) -> list:
     events = list(selectors.case_events(case))
     for e in events:
         e.label = _event_label(kind, e.action)
+        e.summary = kind.describe_event(e) if kind and kind.describe_event else ""
         e.from_label = registry.status_label(case.kind, e.from_status)
         e.to_label = registry.status_label(case.kind, e.to_status)
     return events
@@ -117,7 +118,8 @@ def action_form(action: str, case, data=None):
         form = spec.form(case, data)
     else:
         form = ActionForm(data, prefix=action, initial={"version": case.version})
-    form.confirm = str(spec.confirm) if spec is not None and spec.confirm else ""
+    confirm = spec.confirm if spec is not None else None
+    form.confirm = str(confirm(case) if callable(confirm) else confirm or "")
     return form
 
 

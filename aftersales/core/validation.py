@@ -23,6 +23,7 @@ _REASONS = {
     "decimal_max_digits": _("金额格式不正确"),
     "decimal_max_places": _("金额最多两位小数"),
     "decimal_whole_digits": _("金额格式不正确"),
+    "finite_number": _("金额格式不正确"),
     "int_parsing": _("必须是整数"),
     "int_type": _("必须是整数"),
     "int_from_float": _("必须是整数"),
@@ -48,5 +49,24 @@ def reason_of(error: dict[str, Any]) -> str:
 
 
 
+_CODES = {
+    "string_too_long": "too_long",
+    "decimal_parsing": "invalid_amount",
+    "decimal_type": "invalid_amount",
+    "decimal_max_digits": "invalid_amount",
+    "decimal_max_places": "invalid_amount",
+    "decimal_whole_digits": "invalid_amount",
+    "finite_number": "invalid_amount",
+    "greater_than_equal": "out_of_range",
+    "greater_than": "out_of_range",
+    "less_than_equal": "out_of_range",
+    "less_than": "out_of_range",
+}
+
+
 def code_of(error: dict[str, Any]) -> str:
-    return "required" if error["type"] in MISSING else "invalid"
+    """A code a program can act on: ``required``, ``too_long``, ``invalid_amount``,
+    ``out_of_range``, or ``invalid`` for the rest."""
+    if error["type"] in MISSING:
+        return "required"
+    return _CODES.get(error["type"], "invalid")

@@ -39,8 +39,8 @@ from aftersales.demo.orders import (
 from aftersales.demo.stories import Step, Story, all_stories
 from aftersales.orders.models import Order, OrderLine, Product, Shipment
 from aftersales.returns.models import Refund, RefundStatus
+from aftersales.approvals.services import approval_decide
 from aftersales.returns.services import (
-    approval_decide,
     case_act,
     refund_settle,
     return_case_open,
@@ -394,6 +394,7 @@ class _Builder:
             for refund in pending.order_by("created_at", "id"):
                 refund_settle(
                     refund_id=refund.pk,
+                    actor=None,
                     succeeded=action == "settle_ok",
                     now=when,
                     failure_reason=step.comment,

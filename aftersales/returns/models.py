@@ -31,6 +31,9 @@ class ReturnDetail(models.Model):
     remedy = models.CharField(_("补偿方式"), max_length=16, choices=Remedy.choices, blank=True)
     compensation_amount = money_field(_("补偿金额"))
     compensation_goods = models.CharField(_("补偿商品"), max_length=255, blank=True)
+    # What the remedy costs the shop (money, goods' value, units sent again): what the
+    # approval rules measure.
+    compensation_cost = money_field(_("补偿成本"))
     return_address = models.CharField(_("退货地址"), max_length=255, blank=True)
     refuse_reason = models.CharField(_("拒绝原因"), max_length=255, blank=True)
     goods_intact = models.BooleanField(_("商品完好"), null=True, blank=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
 
 from aftersales.cases.models import Case
 from aftersales.cases.registry import (
@@ -20,9 +21,22 @@ from aftersales.cases.registry import (
 from aftersales.core.money import ZERO, to_money
 from aftersales.returns import forms, kinds, schemas
 from aftersales.returns.kinds import CaseKind, CaseStatus
-from aftersales.returns.models import RefundStatus, ReturnDetail
+from aftersales.returns.models import RefundStatus, Remedy, ReturnDetail
 from aftersales.returns.services.flows.actions import ACTIONS, buyer_message_queue
-from aftersales.returns.services.flows.helpers import _detail
+from aftersales.returns.services.flows.helpers import (
+    _case_lines,
+    _detail,
+    _line_share,
+    _unreplaced_failures,
+)
+from aftersales.returns.services.refunds import (
+    case_return_freight_held,
+    case_return_freight_owed,
+)
+
+MSG_SETTLED_OK = _("退款成功 ¥%(amount)s")
+MSG_SETTLED_FAILED = _("退款失败 ¥%(amount)s")
+MSG_REFUND_ISSUED = _("发起退款 ¥%(amount)s")
 
 PARAMS: dict[str, type] = {
     "agree": schemas.AgreeParams,
@@ -59,6 +73,79 @@ def _run(name: str):
     return run if handler is not None else internal
 
 
+MSG_CONFIRM_AGREE_REFUND = _("确认同意并向买家 %(buyer)s 退款 ¥%(amount)s？退款将立即发起。")
+MSG_CONFIRM_AGREE_RETURN = _("确认同意？将把退货地址发给买家 %(buyer)s：%(address)s")
+MSG_CONFIRM_REFUND = _(
+    "确认向买家 %(buyer)s 发起退款？不填金额时退 ¥%(amount)s"
+    "（其中卖家承担的退回运费 ¥%(freight)s）。退款发起后不能撤回。"
+)
+MSG_CONFIRM_RETRY = _("确认向买家 %(buyer)s 重新退款 ¥%(amount)s？")
+MSG_CONFIRM_CARRY_REFUND = _("确认执行补偿：向买家 %(buyer)s 退款 ¥%(amount)s？")
+MSG_CONFIRM_CARRY_CASH = _("确认执行补偿：向买家 %(buyer)s 支付现金 ¥%(amount)s？")
+MSG_CONFIRM_CARRY_GOODS = _("确认执行补偿：向买家 %(buyer)s 寄送 %(goods)s？")
+MSG_CONFIRM_CARRY_RESHIP = _("确认执行补偿：为买家 %(buyer)s 安排补寄？")
+
+
+def _default_refund(case: Case) -> tuple[Any, Any]:
+    """What a refund action with no amount would pay: the units' share and the return
+    freight the seller bears."""
+    units = ZERO
+    for cl in _case_lines(case):
+        qty = cl.received_quantity if cl.received_quantity is not None else cl.quantity
+        units += _line_share(cl.order_line, qty)
+    freight = case_return_freight_owed(case.pk) - case_return_freight_held(case.pk)
+    return units, max(freight, ZERO)
+
+
+def _confirm(name: str):
+    """The question a money action asks, with the amount and the buyer."""
+    static = kinds.ACTION_CONFIRMS.get(name)
+
+    def ask(case: Case) -> str:
+        buyer = case.order.buyer_nick
+        detail = ReturnDetail.objects.filter(case=case).first()
+        if name == "agree" and detail is not None:
+            if case.kind == CaseKind.REFUND_ONLY:
+                return str(
+                    MSG_CONFIRM_AGREE_REFUND % {"buyer": buyer, "amount": detail.requested_amount}
+                )
+            address = detail.return_address or case.shop.return_address
+            return str(MSG_CONFIRM_AGREE_RETURN % {"buyer": buyer, "address": address})
+        if name in ("refund", "convert_to_refund"):
+            units, freight = _default_refund(case)
+            return str(
+                MSG_CONFIRM_REFUND % {"buyer": buyer, "amount": units + freight, "freight": freight}
+            )
+        if name == "retry_refund":
+            owed = sum(
+                (r.amount + r.return_freight_amount for r in _unreplaced_failures(case)), ZERO
+            )
+            return str(MSG_CONFIRM_RETRY % {"buyer": buyer, "amount": owed})
+        if name == "carry_out" and detail is not None:
+            message = {
+                Remedy.REFUND: MSG_CONFIRM_CARRY_REFUND,
+                Remedy.CASH: MSG_CONFIRM_CARRY_CASH,
+                Remedy.GOODS: MSG_CONFIRM_CARRY_GOODS,
+                Remedy.RESHIP: MSG_CONFIRM_CARRY_RESHIP,
+            }.get(detail.remedy)
+            if message is not None:
+                return str(
+                    message
+                    % {
+                        "buyer": buyer,
+                        "amount": detail.compensation_amount,
+                        "goods": detail.compensation_goods,
+                    }
+                )
+        return str(static or "")
+
+    return (
+        ask
+        if name in ("agree", "refund", "convert_to_refund", "retry_refund", "carry_out")
+        else static
+    )
+
+
 def _form(name: str):
     def build(case: Case, data: Any = None):
         return forms.action_form(name, case, data)
@@ -73,7 +160,7 @@ ACTION_SPECS = {
         handler=_run(name),
         roles=kinds.ACTION_ROLES.get(name, kinds.AGENTS),
         params=PARAMS.get(name, NoParams),
-        confirm=kinds.ACTION_CONFIRMS.get(name),
+        confirm=_confirm(name),
         internal=name in INTERNAL,
         form=_form(name),
     )
@@ -116,6 +203,24 @@ def detail_api(case: Case) -> dict[str, Any]:
     }
 
 
+def describe_event(event) -> str:
+    """The refund's outcome and amount under its settlement; the amounts of a decision."""
+    after = event.after or {}
+    if event.action == "refund_settled":
+        amount = to_money(after.get("amount") or "0") + to_money(
+            after.get("return_freight_amount") or "0"
+        )
+        if after.get("status") == RefundStatus.SUCCEEDED:
+            return str(MSG_SETTLED_OK % {"amount": amount})
+        return str(MSG_SETTLED_FAILED % {"amount": amount})
+    if event.action in ("decide", "agree", "refund", "retry_refund", "carry_out") and after.get(
+        "refunds"
+    ):
+        total = sum((to_money(a) for _pk, a in after["refunds"]), ZERO)
+        return str(MSG_REFUND_ISSUED % {"amount": total})
+    return ""
+
+
 def _after_action(*, case: Case, action: str, detail: dict[str, Any], now) -> None:
     buyer_message_queue(case=case, action=action, after=detail, now=now)
 
@@ -141,6 +246,7 @@ def register() -> None:
                 detail_api=detail_api,
                 after_action=_after_action,
                 event_labels=kinds.EVENT_LABELS,
+                describe_event=describe_event,
             )
         )
     from aftersales.returns.services.flows.opening import return_case_open_from

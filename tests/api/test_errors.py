@@ -89,7 +89,16 @@ def test_errors_of_every_kind_have_the_same_keys(api, client, agent, shop, db):
     ).json()
     cid = case["id"]
     responses = {
-        400: post_json(api, f"{API}/cases/{cid}/actions/teleport", {"params": {}}),
+        400: post_json(
+            api,
+            f"{API}/cases",
+            {
+                "order_id": order.pk,
+                "kind": "return_refund",
+                "reason": "quality",
+                "lines": [{"order_line_id": 10**9, "quantity": 1}],
+            },
+        ),
         401: client.get(f"{API}/cases"),
         403: post_json(bearer_client(agent), f"{API}/cases/{cid}/actions/receive", {"params": {}}),
         404: api.get(f"{API}/cases/{cid + 1}"),

@@ -94,8 +94,6 @@ def _path_ids(records) -> dict[str, Any]:
         "line_id": records["line"].pk,
         "order_line_id": records["line"].pk,
         "shop_id": records["shop"].pk,
-        # Not a record: a real action, so only the record decides the answer.
-        "action": "refuse",
     }
 
 
@@ -112,6 +110,29 @@ def _secrets(records) -> list[str]:
         "13812345678",
         "138****5678",
     ]
+
+
+# A valid body for every action the API documents: the walk must reach the record lookup,
+# not stop at validation. A new action fails the walk until it is taught here.
+ACTION_PARAMS: dict[str, dict[str, Any]] = {
+    "agree": {},
+    "refuse": {"reason": "不给退"},
+    "cancel": {},
+    "buyer_ship": {"carrier": "yto", "waybill_no": "YT1"},
+    "ship_replacement": {"carrier": "yto", "waybill_no": "YT1"},
+    "reship": {"carrier": "yto", "waybill_no": "YT1"},
+    "receive": {"intact": True},
+    "parcel_back": {},
+    "refund": {"amount": "1.00"},
+    "retry_refund": {},
+    "complete": {},
+    "convert_to_refund": {},
+    "buyer_sign": {},
+    "escalate": {},
+    "decide_reship": {},
+    "decide": {"remedy": "cash", "amount": "1.00"},
+    "carry_out": {},
+}
 
 
 @dataclass
@@ -172,9 +193,12 @@ def _calls(records) -> dict[tuple[str, str], Call]:
             },
         ),
         ("patch", "/cases/{case_id}"): Call("404", json={"unassign": True, "priority": 4}),
-        ("post", "/cases/{case_id}/actions/{action}"): Call(
-            "404", json={"params": {"reason": "不给退"}}
-        ),
+        **{
+            ("post", f"/cases/{{case_id}}/actions/{name}"): Call(
+                "404", json={"params": params, "comment": "外人"}
+            )
+            for name, params in ACTION_PARAMS.items()
+        },
         ("post", "/cases/{case_id}/notes"): Call("404", json={"body": "我来过"}),
         ("post", "/cases/{case_id}/attachments"): Call(
             "404", multipart={"file": SimpleUploadedFile("x.png", PNG_1X1)}

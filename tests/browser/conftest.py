@@ -74,7 +74,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser, live_server) -> Iterator[Page]:
+def page(browser, live_server, request) -> Iterator[Page]:
     """A new browser context on the live server (whose database is flushed after each test:
     UserFactory creates the role groups it needs, so no serialized rollback is wanted; it
     would not work anyway, since with Playwright's loop running Django keeps the connection
@@ -104,6 +104,16 @@ def page(browser, live_server) -> Iterator[Page]:
         if is_static(request.url):
             problems.append(f"request failed: {request.url} {request.failure}")
 
+    # Money and irreversible actions ask first (hx-confirm): the person reads and accepts.
+    # What they were asked is kept, so a test can check that the question names the amount.
+    confirmed: list[str] = []
+    request.node.confirmed = confirmed
+
+    def on_dialog(dialog) -> None:
+        confirmed.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", on_dialog)
     page.on("console", on_console)
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
     page.on("response", on_response)
@@ -111,6 +121,12 @@ def page(browser, live_server) -> Iterator[Page]:
     yield page
     context.close()
     assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def confirmed(page: Page, request) -> list[str]:
+    """The confirmation questions the page has asked so far, in order."""
+    return request.node.confirmed
 
 
 @pytest.fixture

@@ -14,7 +14,16 @@ WAYBILL = "SF1234567890"
 
 
 def test_return_and_refund_from_order_search_to_completed(
-    page: Page, login, logout, act, screenshot, agent, warehouse, signed_order, sf_express
+    page: Page,
+    login,
+    logout,
+    act,
+    screenshot,
+    confirmed,
+    agent,
+    warehouse,
+    signed_order,
+    sf_express,
 ):
     # The agent finds the order by its number and opens a no-reason return for 2 of 10 pairs.
     login(agent)
@@ -96,7 +105,7 @@ def test_return_and_refund_from_order_search_to_completed(
     expect(page.locator("#no-actions")).to_be_visible()
 
     steps = page.locator("#timeline li")
-    expect(steps).to_have_count(6)
+    expect(steps).to_have_count(7)
     for step, (who, what, move) in zip(
         steps.all(),
         [
@@ -105,6 +114,7 @@ def test_return_and_refund_from_order_search_to_completed(
             ("agent", "登记买家退货", "待买家退货 → 买家已退货"),
             ("warehouse", "仓库收货验货", "买家已退货 → 仓库已收货"),
             ("agent", "退款", "仓库已收货 → 退款中"),
+            ("agent", "退款结果", ""),
             ("系统", "完成", "退款中 → 已完成"),
         ],
         strict=True,
@@ -113,4 +123,9 @@ def test_return_and_refund_from_order_search_to_completed(
         expect(step.locator(".event-action")).to_have_text(what)
         if move:
             expect(step.locator(".event-move")).to_have_text(move)
+    expect(steps.nth(4).locator(".event-summary")).to_have_text("发起退款 ¥19.80")
+    expect(steps.nth(5).locator(".event-summary")).to_have_text("退款成功 ¥19.80")
+    # The money actions asked first and said what would happen.
+    assert any("退款" in q for q in confirmed), confirmed
+    assert any("¥19.80" in q for q in confirmed), confirmed
     screenshot("return-journey")

@@ -19,7 +19,8 @@ from aftersales.orders.models import Product, Shipment
 from aftersales.returns import services as flows
 from aftersales.returns.kinds import CaseKind, CaseStatus
 from aftersales.returns.models import FreightCharge, Refund, RefundStatus, ReturnDetail
-from aftersales.returns.services import approval_decide, refund_settle
+from aftersales.approvals.services import approval_decide
+from aftersales.returns.services import refund_settle
 from tests.factories import ProductFactory, ShipmentFactory
 from tests.returns.factories import (
     NOW,
@@ -163,7 +164,15 @@ def test_return_and_refund_from_request_to_completed(shop, agent, warehouse):
         "refunding",
         "completed",
     )
-    assert actions_of(case) == ["create", "agree", "buyer_ship", "receive", "refund", "complete"]
+    assert actions_of(case) == [
+        "create",
+        "agree",
+        "buyer_ship",
+        "receive",
+        "refund",
+        "refund_settled",
+        "complete",
+    ]
 
 
 def test_agree_takes_a_return_address_given_by_the_agent(shop, agent):
@@ -255,8 +264,8 @@ def test_refuse_at_request_needs_a_reason(shop, agent):
     with pytest.raises(DomainError) as exc:
         act(case, "refuse", agent, T1, reason="  ")
 
-    assert exc.value.field == "reason"
-    assert str(exc.value) == flows.MSG_REASON_REQUIRED
+    assert (exc.value.field, exc.value.code, exc.value.status) == ("reason", "required", 422)
+    assert str(exc.value) == "参数“reason”无效：不能为空。"
     assert written(case) == before
 
 
@@ -328,7 +337,7 @@ def test_buyer_ship_refuses_what_is_missing(shop, agent, params, field, code):
     ("params", "field", "code"),
     [
         ({"carrier": "yto", "waybill_no": "Y" * 41}, "waybill_no", "too_long"),
-        ({"carrier": "yto", "waybill_no": "YT1", "freight": "-1"}, "freight", "amount_negative"),
+        ({"carrier": "yto", "waybill_no": "YT1", "freight": "-1"}, "freight", "out_of_range"),
         ({"carrier": "yto", "waybill_no": "YT1", "freight": "1e10"}, "freight", "invalid_amount"),
         ({"carrier": "yto", "waybill_no": "YT1", "freight": "NaN"}, "freight", "invalid_amount"),
     ],
@@ -495,7 +504,7 @@ def test_refund_only_from_request_to_completed(shop, agent):
     refund_settle(actor=None, refund_id=refund.pk, succeeded=True, now=T2)
 
     assert reloaded(case).status == CaseStatus.COMPLETED
-    assert actions_of(case) == ["create", "agree", "complete"]
+    assert actions_of(case) == ["create", "agree", "refund_settled", "complete"]
 
 
 def test_refund_only_before_sign_in_is_allowed(shop, agent):
@@ -549,11 +558,22 @@ def test_failed_refund_is_retried_then_completes(shop, agent):
     refund_settle(actor=None, refund_id=first.pk, succeeded=False, now=T2, failure_reason="账户异常")
 
     case = reloaded(case)
-    assert case.status == CaseStatus.REFUNDING
-    assert last_event(case).action == "refund_failed"
+    # Back in a queue with a day to act, never left "refunding".
+    assert case.status == CaseStatus.REFUND_FAILED
+    assert (case.due_at, case.due_rule, case.is_open) == (
+        T2 + dt.timedelta(hours=24),
+        "refund_failed_24h",
+        True,
+    )
+    event = last_event(case)
+    assert (event.action, event.actor, event.to_status) == ("refund_failed", None, "refund_failed")
+    settled = case.events.get(action="refund_settled")
+    assert settled.after["status"] == "failed"
+    assert settled.comment == "账户异常"
     assert Refund.objects.get(pk=first.pk).failure_reason == "账户异常"
 
     act(case, "retry_refund", agent, T3)
+    assert (reloaded(case).status, reloaded(case).due_at) == (CaseStatus.REFUNDING, None)
 
     second = Refund.objects.get(case=case, status=RefundStatus.PENDING)
     assert second.pk != first.pk
@@ -574,7 +594,8 @@ def test_retry_while_a_refund_is_pending_is_refused(shop, agent):
     with pytest.raises(DomainError) as exc:
         act(case, "retry_refund", agent, T2)
 
-    assert exc.value.code == "refund_pending"
+    # Retrying is offered only once a refund has failed and nothing is pending.
+    assert exc.value.code == "transition_not_allowed"
     assert written(case) == before
 
 
@@ -614,7 +635,7 @@ def test_one_line_failing_keeps_the_case_refunding(shop, agent):
     refund_settle(actor=None, refund_id=shorts_refund.pk, succeeded=False, now=T2)
 
     case = reloaded(case)
-    assert case.status == CaseStatus.REFUNDING
+    assert case.status == CaseStatus.REFUND_FAILED
     assert case.is_open is True
     assert last_event(case).action == "refund_failed"
 
@@ -628,7 +649,8 @@ def test_complete_by_hand_with_a_failed_refund_not_retried_is_refused(shop, agen
     with pytest.raises(DomainError) as exc:
         act(case, "complete", agent, T3)
 
-    assert exc.value.code == "refund_not_done"
+    # The failed refund put the case in "refund failed", where only a retry is offered.
+    assert exc.value.code == "transition_not_allowed"
     assert written(case) == before
 
 
@@ -642,7 +664,7 @@ def test_retry_reissues_only_the_failed_line(shop, agent):
     retried = Refund.objects.get(case=case, status=RefundStatus.PENDING)
     assert (retried.order_line_id, retried.amount) == (shorts_refund.order_line_id, D("50.00"))
     refund_settle(actor=None, refund_id=retried.pk, succeeded=False, now=T4)
-    assert reloaded(case).status == CaseStatus.REFUNDING
+    assert reloaded(case).status == CaseStatus.REFUND_FAILED
 
     act(case, "retry_refund", agent, T4)
 
@@ -1115,11 +1137,23 @@ def test_compensation_by_reship(shop, agent, warehouse):
 def test_compensation_in_goods(shop, agent):
     case, _line = _compensation(shop, agent)
 
-    act(case, "decide", agent, T1, remedy="goods", goods="同款袜子 1 双")
+    act(case, "decide", agent, T1, remedy="goods", goods="同款袜子 1 双", goods_value="9.90")
     act(case, "carry_out", agent, T2)
 
     assert reloaded(case).status == CaseStatus.COMPLETED
-    assert ReturnDetail.objects.get(case=case).compensation_goods == "同款袜子 1 双"
+    detail = ReturnDetail.objects.get(case=case)
+    assert (detail.compensation_goods, detail.compensation_cost) == ("同款袜子 1 双", D("9.90"))
+
+
+def test_compensation_in_goods_needs_their_value(shop, agent):
+    case, _line = _compensation(shop, agent)
+    before = written(case)
+
+    with pytest.raises(DomainError) as exc:
+        act(case, "decide", agent, T1, remedy="goods", goods="同款袜子 1 双")
+
+    assert (exc.value.field, exc.value.code) == ("goods_value", "required")
+    assert written(case) == before
 
 
 @pytest.mark.parametrize(

@@ -332,6 +332,7 @@ def test_settle_twice_the_same_way_changes_nothing(order, succeeded):
     refund_settle(actor=None, refund_id=refund.pk, succeeded=succeeded, now=LATER)
 
     again, changed = refund_settle(
+        actor=None,
         refund_id=refund.pk, succeeded=succeeded, now=sh(2026, 11, 20, 0, 0)
     )
 

@@ -10,7 +10,9 @@ from typing import Any
 
 from django.db import transaction
 
-from aftersales.approvals.models import Approval, ApprovalKind
+from aftersales.approvals.models import ApprovalKind
+from aftersales.approvals.selectors import approval_rule_for
+from aftersales.approvals.services import approval_request
 from aftersales.cases import services as case_services
 from aftersales.cases.models import Case
 from aftersales.core.errors import DomainError
@@ -29,6 +31,7 @@ from aftersales.returns.models import (
 from aftersales.returns.services.flows.constants import (
     MSG_AMOUNT_REQUIRED,
     MSG_GOODS_REQUIRED,
+    MSG_GOODS_VALUE_REQUIRED,
     MSG_NOT_ALL_REFUNDED,
     MSG_NOTHING_TO_REFUND,
     MSG_REASON_REQUIRED,
@@ -299,6 +302,16 @@ def _reship(case, detail, actor, now, params):
     )
 
 
+def _compensation_cost(case: Case, remedy: str, amount, goods_value) -> Any:
+    """What the remedy costs the shop, the measure every approval rule reads: the money for
+    a refund or cash, the goods' value for goods, the units sent again for a reship."""
+    if remedy in (Remedy.REFUND, Remedy.CASH):
+        return amount
+    if remedy == Remedy.GOODS:
+        return goods_value
+    return sum((_line_share(cl.order_line, cl.quantity) for cl in _case_lines(case)), ZERO)
+
+
 def _decide(case, detail, actor, now, params):
     remedy = params.get("remedy")
     if remedy not in Remedy.values:
@@ -316,25 +329,61 @@ def _decide(case, detail, actor, now, params):
                 code="refund_exceeds_case",
             )
     goods = str(params.get("goods") or "").strip()
+    goods_value = _amount_param(params, "goods_value")
     if remedy == Remedy.GOODS and not goods:
         raise DomainError(MSG_GOODS_REQUIRED, field="goods", code="required")
+    if remedy == Remedy.GOODS and not goods_value:
+        raise DomainError(MSG_GOODS_VALUE_REQUIRED, field="goods_value", code="required")
+    cost = _compensation_cost(case, remedy, amount, goods_value)
     detail.remedy = remedy
-    detail.compensation_amount = amount
+    detail.compensation_amount = amount if remedy in (Remedy.REFUND, Remedy.CASH) else ZERO
     detail.compensation_goods = goods[:255]
+    detail.compensation_cost = cost
     detail.decided_at = now
-    detail.save(update_fields=["remedy", "compensation_amount", "compensation_goods", "decided_at"])
-    after = {"remedy": remedy, "amount": str(amount), "goods": goods}
-    if policies.needs_approval(amount=amount, threshold=case.shop.compensation_approval_threshold):
-        Approval.objects.create(
+    detail.save(
+        update_fields=[
+            "remedy",
+            "compensation_amount",
+            "compensation_goods",
+            "compensation_cost",
+            "decided_at",
+        ]
+    )
+    after = {"remedy": remedy, "amount": str(amount), "goods": goods, "cost": str(cost)}
+    rule = approval_rule_for(shop_id=case.shop_id, case_kind=case.kind, cost=cost)
+    if rule is not None:
+        label = Remedy(remedy).label
+        approval_request(
             case=case,
             kind=ApprovalKind.COMPENSATION,
-            amount=amount,
-            summary=f"{Remedy(remedy).label} {amount}",
-            requested_by=actor,
-            requested_at=now,
+            amount=cost,
+            summary=f"{label} {goods} {cost}" if goods else f"{label} {cost}",
+            actor=actor,
+            now=now,
+            rule=rule,
         )
-        return CaseStatus.AWAITING_APPROVAL, NO_DEADLINE, after
+        return CaseStatus.AWAITING_APPROVAL, NO_DEADLINE, {**after, "rule": rule.pk}
     return CaseStatus.APPROVED, NO_DEADLINE, after
+
+
+def compensation_decided(*, approval, approve: bool, actor, now, comment: str) -> None:
+    """The approvals app's decision on a compensation moves its case: approved, it may be
+    carried out; rejected, it goes back to the agent with a fresh clock."""
+    case = approval.case
+    case_services.case_move(
+        case=case,
+        actor=actor,
+        action="approve" if approve else "reject",
+        to_status=CaseStatus.APPROVED if approve else CaseStatus.REQUESTED,
+        now=now,
+        changes=(
+            NO_DEADLINE
+            if approve
+            else {"due_at": policies.response_deadline(now), "due_rule": "response_48h"}
+        ),
+        detail={"approval": approval.pk, "amount": str(approval.amount)},
+        comment=comment,
+    )
 
 
 def _carry_out(case, detail, actor, now, params):
