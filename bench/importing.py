@@ -61,6 +61,7 @@ def import_timed(export: Export, shop) -> Timing:
     started = time.perf_counter()
     report = order_import_files(
         shop=shop,
+        actor=None,
         orders_file=export.orders_path,
         items_file=export.items_path,
         progress=progress,

@@ -27,6 +27,12 @@ def api(agent):
 
 
 @pytest.fixture
+def importer(supervisor):
+    """A client that may import orders: the supervisor of the shop."""
+    return bearer_client(supervisor)
+
+
+@pytest.fixture
 def socks(shop):
     order, _lines = order_build(shop=shop, buyer_nick="tb-alice", postal_code="310000")
     return order
@@ -196,7 +202,7 @@ def test_a_packer_may_not_open_the_contact(shop, socks):
     assert error_of(response) == {
         "code": "permission_denied",
         "field": None,
-        "message": "您的角色不能查看买家的电话和地址。",
+        "message": "您的角色不能查看买家电话和地址。",
     }
     assert ContactReveal.objects.count() == 0
     assert masked.json()["receiver_phone"] == "138****5678"
@@ -205,7 +211,7 @@ def test_a_packer_may_not_open_the_contact(shop, socks):
 # --- import from the seller centre's export files ------------------------------------------
 
 
-def _import(api, shop, orders: bytes | None = None, items: bytes | None = None):
+def _import(client, shop, orders: bytes | None = None, items: bytes | None = None):
     files = {
         "orders_file": io.BytesIO(orders if orders is not None else ORDERS_CSV.read_bytes()),
     }
@@ -213,11 +219,11 @@ def _import(api, shop, orders: bytes | None = None, items: bytes | None = None):
     if items is not None:
         files["items_file"] = io.BytesIO(items)
         files["items_file"].name = "ExportOrderDetailList.csv"
-    return api.post(f"{API}/orders/import", {"shop_id": shop.pk, **files})
+    return client.post(f"{API}/orders/import", {"shop_id": shop.pk, **files})
 
 
-def test_import_the_sample_exports(api, shop):
-    response = _import(api, shop, items=ITEMS_CSV.read_bytes())
+def test_import_the_sample_exports(importer, shop):
+    response = _import(importer, shop, items=ITEMS_CSV.read_bytes())
 
     assert response.status_code == 200
     assert response.json() == {
@@ -239,8 +245,8 @@ def test_import_the_sample_exports(api, shop):
     ]
 
 
-def test_imported_orders_are_found_and_masked(api, shop):
-    _import(api, shop, items=ITEMS_CSV.read_bytes())
+def test_imported_orders_are_found_and_masked(importer, api, shop):
+    _import(importer, shop, items=ITEMS_CSV.read_bytes())
     jeans = Order.objects.get(order_no=JEANS)
     waybill = Shipment.objects.get(order=jeans).waybill_no
 
@@ -259,18 +265,18 @@ def test_imported_orders_are_found_and_masked(api, shop):
     ]
 
 
-def test_importing_again_changes_nothing(api, shop):
-    _import(api, shop, items=ITEMS_CSV.read_bytes())
+def test_importing_again_changes_nothing(importer, shop):
+    _import(importer, shop, items=ITEMS_CSV.read_bytes())
 
-    again = _import(api, shop, items=ITEMS_CSV.read_bytes())
+    again = _import(importer, shop, items=ITEMS_CSV.read_bytes())
 
     assert again.json()["orders_unchanged"] == 60
     assert (again.json()["orders_created"], again.json()["lines_created"]) == (0, 0)
     assert (Order.objects.count(), OrderLine.objects.count()) == (60, 90)
 
 
-def test_a_file_that_is_not_an_export_is_reported(api, shop):
-    response = _import(api, shop, orders=b"hello, world\n")
+def test_a_file_that_is_not_an_export_is_reported(importer, shop):
+    response = _import(importer, shop, orders=b"hello, world\n")
 
     assert response.status_code == 200
     body = response.json()
@@ -278,8 +284,8 @@ def test_a_file_that_is_not_an_export_is_reported(api, shop):
     assert Order.objects.count() == 0
 
 
-def test_import_without_the_orders_file_is_422(api, shop):
-    response = api.post(f"{API}/orders/import", {"shop_id": shop.pk})
+def test_import_without_the_orders_file_is_422(importer, shop):
+    response = importer.post(f"{API}/orders/import", {"shop_id": shop.pk})
 
     assert response.status_code == 422
     assert error_of(response)["field"] == "orders_file"
@@ -309,10 +315,10 @@ def _order(**changes):
     }
 
 
-def test_upsert_creates_then_updates(api, shop):
-    created = post_json(api, f"{API}/orders", {"shop_id": shop.pk, "orders": [_order()]})
+def test_upsert_creates_then_updates(importer, shop):
+    created = post_json(importer, f"{API}/orders", {"shop_id": shop.pk, "orders": [_order()]})
     updated = post_json(
-        api,
+        importer,
         f"{API}/orders",
         {"shop_id": shop.pk, "orders": [_order(status="success", waybill_no="YT1")]},
     )
@@ -332,9 +338,9 @@ def test_upsert_creates_then_updates(api, shop):
     assert list(order.lines.values_list("title", "amount_paid")) == [("袜子", Decimal("99.00"))]
 
 
-def test_upsert_reports_a_bad_order_and_keeps_the_good(api, shop):
+def test_upsert_reports_a_bad_order_and_keeps_the_good(importer, shop):
     response = post_json(
-        api,
+        importer,
         f"{API}/orders",
         {
             "shop_id": shop.pk,
@@ -352,9 +358,9 @@ def test_upsert_reports_a_bad_order_and_keeps_the_good(api, shop):
     assert list(Order.objects.values_list("order_no", flat=True)) == ["4100000000000000001"]
 
 
-def test_upsert_with_a_body_that_does_not_validate_is_422(api, shop):
+def test_upsert_with_a_body_that_does_not_validate_is_422(importer, shop):
     response = post_json(
-        api, f"{API}/orders", {"shop_id": shop.pk, "orders": [_order(goods_total="much")]}
+        importer, f"{API}/orders", {"shop_id": shop.pk, "orders": [_order(goods_total="much")]}
     )
 
     assert response.status_code == 422
@@ -362,8 +368,8 @@ def test_upsert_with_a_body_that_does_not_validate_is_422(api, shop):
     assert Order.objects.count() == 0
 
 
-def test_upsert_into_an_unknown_shop_is_404(api, db):
-    response = post_json(api, f"{API}/orders", {"shop_id": 999999, "orders": [_order()]})
+def test_upsert_into_an_unknown_shop_is_404(importer, db):
+    response = post_json(importer, f"{API}/orders", {"shop_id": 999999, "orders": [_order()]})
 
     assert response.status_code == 404
     assert Order.objects.count() == 0
@@ -386,13 +392,13 @@ def _xlsx(csv_path: Path) -> bytes:
     return out.getvalue()
 
 
-def test_import_the_sample_exports_saved_as_xlsx(api, shop):
+def test_import_the_sample_exports_saved_as_xlsx(importer, shop):
     orders = io.BytesIO(_xlsx(ORDERS_CSV))
     orders.name = "ExportOrderList.xlsx"
     items = io.BytesIO(_xlsx(ITEMS_CSV))
     items.name = "ExportOrderDetailList.xlsx"
 
-    response = api.post(
+    response = importer.post(
         f"{API}/orders/import", {"shop_id": shop.pk, "orders_file": orders, "items_file": items}
     )
 

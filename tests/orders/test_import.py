@@ -25,7 +25,9 @@ ZERO = Decimal("0.00")
 
 
 def run_import(shop, orders, items=None, **kwargs) -> ImportReport:
-    return order_import_files(shop=shop, orders_file=orders, items_file=items, now=NOW, **kwargs)
+    return order_import_files(
+        shop=shop, actor=None, orders_file=orders, items_file=items, now=NOW, **kwargs
+    )
 
 
 def sample_rows(path: Path) -> list[list[str]]:

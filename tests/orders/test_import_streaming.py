@@ -41,6 +41,7 @@ def test_a_large_export_is_written_in_batches(shop, tmp_path, django_assert_max_
     with django_assert_max_num_queries(budget):
         report = order_import_files(
             shop=shop,
+            actor=None,
             orders_file=orders,
             items_file=items,
             progress=seen.append,
@@ -73,11 +74,13 @@ def test_importing_a_large_export_again_reads_without_writing(
     shop, tmp_path, django_assert_max_num_queries
 ):
     orders, items = write_export(tmp_path, 5_000)
-    order_import_files(shop=shop, orders_file=orders, items_file=items, now=NOW)
+    order_import_files(shop=shop, actor=None, orders_file=orders, items_file=items, now=NOW)
 
     # Per batch: savepoint, lock, the SELECTs, release; nothing to write.
     with django_assert_max_num_queries(5 * 6 + 8 * 7 + 10):
-        report = order_import_files(shop=shop, orders_file=orders, items_file=items, now=NOW)
+        report = order_import_files(
+            shop=shop, actor=None, orders_file=orders, items_file=items, now=NOW
+        )
 
     assert (report.orders_unchanged, report.orders_created, report.lines_created) == (5000, 0, 0)
     assert Shipment.objects.count() == 5000

@@ -62,7 +62,7 @@ def an_order(**changes) -> dict:
 
 
 def test_an_order_with_lines_is_created_and_the_paid_amount_split(shop):
-    report = order_upsert_many(shop=shop, orders=[an_order()], now=NOW)
+    report = order_upsert_many(shop=shop, actor=None, orders=[an_order()], now=NOW)
 
     assert report.as_dict() == {
         "orders_created": 1,
@@ -87,7 +87,7 @@ def test_line_amounts_given_for_every_line_are_kept(shop):
     for line, amount in zip(lines, ["10.00", "10.00", "8.00"], strict=True):
         line["amount_paid"] = Decimal(amount)
 
-    order_upsert_many(shop=shop, orders=[an_order(lines=lines)], now=NOW)
+    order_upsert_many(shop=shop, actor=None, orders=[an_order(lines=lines)], now=NOW)
 
     assert list(OrderLine.objects.values_list("amount_paid", flat=True)) == [
         Decimal("10.00"),
@@ -102,7 +102,7 @@ def test_keys_left_out_take_their_defaults(shop):
         del order[key]
     del order["lines"][0]["sku_properties"]
 
-    report = order_upsert_many(shop=shop, orders=[order], now=NOW)
+    report = order_upsert_many(shop=shop, actor=None, orders=[order], now=NOW)
 
     assert report.errors == []
     assert Order.objects.get().receiver_phone == ""
@@ -113,7 +113,7 @@ def test_an_invalid_order_is_refused_whole_and_the_others_kept(shop):
     bad = an_order(order_no="4200000000000000002", goods_total=30.0, paid_at=naive)
     bad["lines"][1]["quantity"] = 0
 
-    report = order_upsert_many(shop=shop, orders=[an_order(), bad], now=NOW)
+    report = order_upsert_many(shop=shop, actor=None, orders=[an_order(), bad], now=NOW)
 
     assert report.errors == [
         RowError("", 2, "goods_total", "invalid_money", "类型不正确。"),
@@ -126,11 +126,11 @@ def test_an_invalid_order_is_refused_whole_and_the_others_kept(shop):
 
 def test_sending_the_same_orders_again_changes_nothing(shop):
     order_upsert_many(
-        shop=shop, orders=[an_order(waybill_no="YT1", carrier_name="圆通速递")], now=NOW
+        shop=shop, actor=None, orders=[an_order(waybill_no="YT1", carrier_name="圆通速递")], now=NOW
     )
 
     report = order_upsert_many(
-        shop=shop, orders=[an_order(waybill_no="YT1", carrier_name="圆通速递")], now=NOW
+        shop=shop, actor=None, orders=[an_order(waybill_no="YT1", carrier_name="圆通速递")], now=NOW
     )
 
     assert (report.orders_unchanged, report.orders_updated, report.lines_created) == (1, 0, 0)
@@ -139,11 +139,12 @@ def test_sending_the_same_orders_again_changes_nothing(shop):
 
 
 def test_a_later_state_updates_the_order_and_its_shipment(shop):
-    order_upsert_many(shop=shop, orders=[an_order()], now=NOW)
+    order_upsert_many(shop=shop, actor=None, orders=[an_order()], now=NOW)
     shipped_at = dt.datetime(2026, 11, 12, 9, 0, tzinfo=SHANGHAI)
 
     report = order_upsert_many(
         shop=shop,
+        actor=None,
         orders=[
             an_order(
                 status="wait_buyer_confirm",
@@ -165,18 +166,18 @@ def test_a_later_state_updates_the_order_and_its_shipment(shop):
 
 
 def test_different_lines_for_an_order_that_has_lines_are_refused(shop):
-    order_upsert_many(shop=shop, orders=[an_order()], now=NOW)
+    order_upsert_many(shop=shop, actor=None, orders=[an_order()], now=NOW)
     changed = an_order()
     changed["lines"] = changed["lines"][:2]
 
-    report = order_upsert_many(shop=shop, orders=[changed], now=NOW)
+    report = order_upsert_many(shop=shop, actor=None, orders=[changed], now=NOW)
 
     assert [(e.row, e.field, e.code) for e in report.errors] == [(1, "lines", "lines_conflict")]
     assert OrderLine.objects.count() == 3
 
 
 def test_the_same_order_twice_in_one_call_is_written_once(shop):
-    report = order_upsert_many(shop=shop, orders=[an_order(), an_order()], now=NOW)
+    report = order_upsert_many(shop=shop, actor=None, orders=[an_order(), an_order()], now=NOW)
 
     assert [(e.row, e.field, e.code) for e in report.errors] == [(2, "order_no", "duplicate_order")]
     assert (report.orders_created, report.lines_created) == (1, 3)
@@ -192,7 +193,7 @@ def test_a_product_marked_ineligible_marks_the_line(shop):
         warranty_months=3,
     )
 
-    order_upsert_many(shop=shop, orders=[an_order()], now=NOW)
+    order_upsert_many(shop=shop, actor=None, orders=[an_order()], now=NOW)
 
     assert list(
         OrderLine.objects.values_list(

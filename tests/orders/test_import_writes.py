@@ -95,7 +95,9 @@ def _order(no: str, paid: str, freight: str, lines: list[dict], **changes) -> di
     ],
 )
 def test_line_amounts_are_split_alike_on_every_database(shop, paid, freight, lines, amounts):
-    report = order_upsert_many(shop=shop, orders=[_order("1", paid, freight, lines)], now=NOW)
+    report = order_upsert_many(
+        shop=shop, actor=None, orders=[_order("1", paid, freight, lines)], now=NOW
+    )
 
     assert report.errors == []
     assert list(OrderLine.objects.order_by("line_no").values_list("amount_paid", flat=True)) == [
@@ -116,14 +118,14 @@ def test_the_set_based_writes_match_the_portable_ones(shop, tmp_path, monkeypatc
     )
 
     fast = order_import_files(
-        shop=shop, orders_file=export.orders_path, items_file=export.items_path, now=NOW,
-        batch_size=700,
+        shop=shop, actor=None, orders_file=export.orders_path, items_file=export.items_path,
+        now=NOW, batch_size=700,
     )  # fmt: skip
     with monkeypatch.context() as m:
         m.setattr(bulk, "is_postgres", lambda: False)
         portable = order_import_files(
-            shop=other, orders_file=export.orders_path, items_file=export.items_path, now=NOW,
-            batch_size=700,
+            shop=other, actor=None, orders_file=export.orders_path, items_file=export.items_path,
+            now=NOW, batch_size=700,
         )  # fmt: skip
 
     assert fast.as_dict() == portable.as_dict()
@@ -140,15 +142,21 @@ def test_a_later_export_updates_alike_on_every_path(shop, tmp_path, monkeypatch)
     other = ShopFactory(name="对照店")
     for target in (shop, other):
         order_import_files(
-            shop=target, orders_file=first.orders_path, items_file=first.items_path, now=NOW
+            shop=target,
+            actor=None,
+            orders_file=first.orders_path,
+            items_file=first.items_path,
+            now=NOW,
         )
     # The same orders exported again later: other statuses, amounts, waybills (seed 2).
     later = write_export(tmp_path / "b", 400, realistic=True, seed=2)
 
-    fast = order_import_files(shop=shop, orders_file=later.orders_path, now=NOW)
+    fast = order_import_files(shop=shop, actor=None, orders_file=later.orders_path, now=NOW)
     with monkeypatch.context() as m:
         m.setattr(bulk, "is_postgres", lambda: False)
-        portable = order_import_files(shop=other, orders_file=later.orders_path, now=NOW)
+        portable = order_import_files(
+            shop=other, actor=None, orders_file=later.orders_path, now=NOW
+        )
 
     assert fast.as_dict() == portable.as_dict()
     assert fast.orders_updated > 100
@@ -164,7 +172,7 @@ def test_errors_keep_file_order_when_reading_runs_ahead(shop, tmp_path):
     rows[8][rows[0].index("订单状态")] = "已退款"  # row 9, in the second batch: refused when read
     path = write(tmp_path, "o.csv", rows)
 
-    report = order_import_files(shop=shop, orders_file=path, now=NOW, batch_size=5)
+    report = order_import_files(shop=shop, actor=None, orders_file=path, now=NOW, batch_size=5)
 
     assert [(e.row, e.code) for e in report.errors] == [
         (4, "duplicate_order"),
@@ -188,7 +196,7 @@ def test_a_failing_write_stops_the_import_and_keeps_the_batches_before(shop, tmp
     monkeypatch.setattr(Batches, "orders_finish", failing)
 
     with pytest.raises(RuntimeError, match="went away"):
-        order_import_files(shop=shop, orders_file=ORDERS_SAMPLE, now=NOW, batch_size=20)
+        order_import_files(shop=shop, actor=None, orders_file=ORDERS_SAMPLE, now=NOW, batch_size=20)
 
     assert calls == [20, 20]
     rows = sample_rows(ORDERS_SAMPLE)
@@ -203,7 +211,7 @@ def test_a_utf8_file_with_a_header_only_imports_nothing(shop, tmp_path):
     path = Path(tmp_path / "o.csv")
     path.write_bytes(csv_bytes(sample_rows(ORDERS_SAMPLE)[:1], "utf-8"))
 
-    report = order_import_files(shop=shop, orders_file=path, now=NOW)
+    report = order_import_files(shop=shop, actor=None, orders_file=path, now=NOW)
 
     assert report.as_dict()["rows_read"] == 0
     assert report.errors == []

@@ -19,6 +19,19 @@ MSG_LINES_NOT_CONTIGUOUS = _("该订单的明细没有连续排列，本行未�
 MSG_LINES_CONFLICT = _(
     "该订单已有明细，且与本行不一致（明细没有连续排列，或与上次导入的不同），本行未导入。"
 )
+# Refunds are capped by these amounts; lowering one under what is already refunded (or being
+# refunded) would undo the cap.
+MSG_FREIGHT_BELOW_HELD = _(
+    "邮费 %(freight)s 元低于该订单已退或退款中的运费 %(held)s 元，本行未导入。"
+)
+MSG_LINE_BELOW_HELD = _(
+    "按本行金额，该订单第 %(line)s 项明细只分得 %(amount)s 元，"
+    "低于其已退或退款中的 %(held)s 元，本行未导入。"
+)
+MSG_LINES_AMOUNT_MISMATCH = _(
+    "各明细实付金额合计 %(lines)s 元，与订单实付货款 %(goods)s 元（实付金额减邮费）不符。"
+)
+MSG_LINE_AMOUNT_PARTIAL = _("明细的实付金额要么每项都填，要么都不填。")
 
 
 Progress = Callable[[int], None]
@@ -60,7 +73,13 @@ class LineGroup:
 
 @dataclass(slots=True)
 class OrdersBatch:
-    """A batch of orders ready to write: by order number, and the rows they came from."""
+    """A batch of orders ready to write: by order number, the rows they came from (a row
+    refused by the write leaves ``rows``), and the file (``""`` for structured input)."""
 
     data: dict[str, OrderInput]
-    rows: set[int]
+    row_of: dict[str, int]
+    file: str
+    rows: set[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rows = set(self.row_of.values())

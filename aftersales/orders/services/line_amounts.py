@@ -1,6 +1,7 @@
 """What each line of an order was paid: the order's goods payment split across its lines by
 price × quantity, to the cent, exactly as ``core.money.split_proportionally`` splits it (the
-PostgreSQL path does the same sum in SQL, in ``order_copy``). Pure: no database."""
+PostgreSQL path does the same sum in SQL, in ``order_copy``), or as given for every line, when
+the given amounts add up to it. Pure: no database."""
 
 from __future__ import annotations
 
@@ -8,12 +9,40 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from aftersales.core.money import CENT, ZERO, split_proportionally, to_money
-from aftersales.orders.importers import LineInput
+from aftersales.orders.importers import FieldError, LineInput, OrderInput
+from aftersales.orders.services.import_report import (
+    MSG_LINE_AMOUNT_PARTIAL,
+    MSG_LINES_AMOUNT_MISMATCH,
+)
 
 
 def goods_paid(amount_paid: Decimal, freight_paid: Decimal) -> Decimal:
     """What the buyer actually paid for the goods; an unpaid order paid nothing for them."""
     return max(amount_paid - freight_paid, ZERO)
+
+
+def lines_amount_errors(order: OrderInput) -> list[FieldError]:
+    """The lines' amounts, when given, must add up to what the buyer paid for the goods:
+    given for some lines only, or adding up to anything else, the order is refused (the
+    refund ledger caps each line by its amount, so a wrong one is a wrong cap). The order
+    must already be valid field by field (``order_input_errors``)."""
+    lines = order.get("lines") or []
+    given = [line.get("amount_paid") for line in lines]
+    if all(a is None for a in given):
+        return []  # the import splits the payment itself, to the cent
+    missing = next((i for i, a in enumerate(given) if a is None), None)
+    if missing is not None:
+        return [
+            FieldError(
+                f"lines[{missing}].amount_paid", "line_amount_partial", str(MSG_LINE_AMOUNT_PARTIAL)
+            )
+        ]
+    total = sum(given, ZERO)  # type: ignore[arg-type]
+    goods = goods_paid(order["amount_paid"], order["freight_paid"])
+    if total == goods:
+        return []
+    message = MSG_LINES_AMOUNT_MISMATCH % {"lines": to_money(total), "goods": to_money(goods)}
+    return [FieldError("lines", "lines_amount_mismatch", message)]
 
 
 def line_amounts(lines: Sequence[LineInput], goods_paid: Decimal) -> list[Decimal]:

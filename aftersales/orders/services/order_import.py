@@ -2,6 +2,10 @@
 parsed (``order_upsert_many``, the REST API). Both write in batches, each batch in its own
 transaction with a fixed number of set-based statements, so the cost grows with the number of
 batches, not rows, and a file of a million orders is never held in memory.
+
+Orders carry the amounts every refund is capped by, so only a role that may import orders
+(``Perm.ORDER_IMPORT``) may run either; ``actor`` None is the system itself (the server
+operator's ``import_orders``, the demo data, the benchmark).
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from typing import IO, Any
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.accounts.models import Shop
+from aftersales.accounts.models import Shop, User
+from aftersales.accounts.permissions import Perm, authorize
 from aftersales.orders import importers
 from aftersales.orders.importers import COL_ORDER_NO, FieldError, OrderInput, ParsedRow, Table
 from aftersales.orders.services import bulk
@@ -29,6 +34,7 @@ from aftersales.orders.services.import_report import (
     LineGroup,
     Progress,
 )
+from aftersales.orders.services.line_amounts import lines_amount_errors
 from aftersales.orders.services.order_writes import Batches, lock_shop
 
 LABEL_ORDERS_FILE = _("订单报表")
@@ -205,9 +211,15 @@ def _line_batches(
     yield list(batch.values()), report.rows_read
 
 
+def _authorize(actor: User | None, shop: Shop) -> None:
+    if actor is not None:
+        authorize(actor, Perm.ORDER_IMPORT, shop_id=shop.pk)
+
+
 def order_import_files(
     *,
     shop: Shop,
+    actor: User | None,
     orders_file: FileSource,
     items_file: FileSource | None = None,
     progress: Progress | None = None,
@@ -220,7 +232,12 @@ def order_import_files(
     read after each batch of ``batch_size`` rows (by default 10,000 on PostgreSQL, 1,000
     elsewhere). ``now`` is the import's clock, per the service convention; nothing is stamped
     with it yet because ``Order.imported_at`` is the time of the write, as ``save()`` sets it.
+
+    ``actor`` must hold ``Perm.ORDER_IMPORT`` in ``shop`` (checked before anything is read:
+    ``NotFound`` for another shop, ``PermissionDeniedError`` for a role without it); None is
+    the system itself.
     """
+    _authorize(actor, shop)
     if batch_size is None:
         batch_size = batch_size_default()
     if batch_size < 1:
@@ -268,11 +285,19 @@ def order_import_files(
 
 
 def order_upsert_many(
-    *, shop: Shop, orders: Sequence[OrderInput], now: dt.datetime, batch_size: int = 1000
+    *,
+    shop: Shop,
+    actor: User | None,
+    orders: Sequence[OrderInput],
+    now: dt.datetime,
+    batch_size: int = 1000,
 ) -> ImportReport:
     """Create or update already-parsed orders (see ``OrderInput``), with their lines when
-    given. An order with any invalid field, its lines included, is refused whole; errors
-    name the key (``lines[0].quantity``) and the order's 1-based position as ``row``."""
+    given. An order with any invalid field, its lines included, or whose lines' given
+    amounts do not add up to what was paid for the goods, is refused whole; errors name the
+    key (``lines[0].quantity``) and the order's 1-based position as ``row``. ``actor`` as
+    for ``order_import_files``."""
+    _authorize(actor, shop)
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     run = Batches(shop)
@@ -282,7 +307,7 @@ def order_upsert_many(
             run.report.rows_read += 1
             if isinstance(order, dict):
                 order = importers.order_input_defaults(dict(order))
-                errors = importers.order_input_errors(order)
+                errors = importers.order_input_errors(order) or lines_amount_errors(order)
             else:
                 errors = [FieldError("", "wrong_type", str(importers.MSG_WRONG_TYPE))]
             for e in errors:

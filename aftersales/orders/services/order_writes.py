@@ -12,13 +12,24 @@ from django.db.models import Exists, OuterRef, Q
 
 from aftersales.accounts.models import Shop
 from aftersales.core.models import Carrier
-from aftersales.orders import importers
-from aftersales.orders.importers import COL_ORDER_NO, LineInput, OrderInput, ParsedRow, RowError
+from aftersales.core.money import to_money
+from aftersales.orders import holds, importers
+from aftersales.orders.importers import (
+    COL_AMOUNT_PAID,
+    COL_FREIGHT,
+    COL_ORDER_NO,
+    LineInput,
+    OrderInput,
+    ParsedRow,
+    RowError,
+)
 from aftersales.orders.models import Order, OrderLine, Product, Shipment, ShipmentDirection
 from aftersales.orders.services import bulk, order_copy
 from aftersales.orders.services.bulk import Row
 from aftersales.orders.services.import_report import (
     MSG_DUPLICATE_ORDER,
+    MSG_FREIGHT_BELOW_HELD,
+    MSG_LINE_BELOW_HELD,
     MSG_LINES_CONFLICT,
     MSG_ORDER_NOT_FOUND,
     ImportReport,
@@ -98,7 +109,13 @@ def lock_shop(shop: Shop) -> None:
     # Two imports for one shop (a double-clicked upload, the API and a file at once) queue on
     # the shop's row instead of racing on the unique order number. SQLite ignores it: its
     # IMMEDIATE transactions already serialise writers.
-    list(Shop.objects.select_for_update().filter(pk=shop.pk).values_list("pk", flat=True))
+    # NO KEY UPDATE, not UPDATE: every row written with a foreign key to the shop (a refund,
+    # a case) takes KEY SHARE on it, which a plain FOR UPDATE blocks. A refund being recorded
+    # holds its order's lock while it inserts, and the import waits for that order's lock:
+    # with FOR UPDATE here, each would wait for the other.
+    list(
+        Shop.objects.select_for_update(no_key=True).filter(pk=shop.pk).values_list("pk", flat=True)
+    )
 
 
 class Batches:
@@ -201,7 +218,8 @@ class Batches:
             return None
         batch = OrdersBatch(
             {no: order for no, (_row, order) in by_no.items()},
-            {row for row, _order in by_no.values()},
+            {no: row for no, (row, _order) in by_no.items()},
+            file,
         )
         if self._orders_sql is not None:
             names = {order["carrier_name"] for order in batch.data.values()} - {""}
@@ -210,7 +228,9 @@ class Batches:
         return batch
 
     def orders_finish(self, batch: OrdersBatch) -> None:
-        """The second half, which may run on the writing thread."""
+        """The second half, which may run on the writing thread. New orders are written
+        first; existing ones are then updated, except those whose new amounts would fall
+        below the money already held on them, which are refused."""
         data = batch.data
         if self._orders_sql is not None:
             created, found = self._orders_sql.upsert()
@@ -218,17 +238,20 @@ class Batches:
             existing = [(pk, no) for pk, no, _kind in found]
             changed = {no for _pk, no, kind in found if kind != order_copy.UNCHANGED}
             money = [(pk, no) for pk, no, kind in found if kind == order_copy.MONEY_CHANGED]
-            updatable = itemgetter(*UPDATABLE_FIELDS)
-            bulk.update_rows(
-                Order,
-                UPDATABLE_FIELDS,
-                [(pk, *updatable(data[no])) for pk, no in existing if no in changed],
-            )
         else:
             new, existing, changed, money = self._orders_save(data)
             created = len(new)
-        if money:
-            self._lines_resplit({pk: data[no] for pk, no in money})
+        line_updates, refused = self._money_check(money, batch)
+        if refused:
+            existing = [(pk, no) for pk, no in existing if no not in refused]
+            changed -= refused
+        updatable = itemgetter(*UPDATABLE_FIELDS)
+        bulk.update_rows(
+            Order,
+            UPDATABLE_FIELDS,
+            [(pk, *updatable(data[no])) for pk, no in existing if no in changed],
+        )
+        bulk.update_rows(OrderLine, ["amount_paid"], line_updates)
         shipped = self._shipments_write(
             [(pk, no) for pk, no in existing if data[no]["waybill_no"]],
             [(pk, no) for pk, no in new if data[no]["waybill_no"]],
@@ -242,8 +265,10 @@ class Batches:
     def _orders_save(
         self, data: dict[str, OrderInput]
     ) -> tuple[list[tuple[int, str]], list[tuple[int, str]], set[str], list[tuple[int, str]]]:
-        """Other databases: read the batch's existing orders, compare them here, and write
-        with Django's bulk operations."""
+        """Other databases: read the batch's existing orders, compare them here, and create
+        the new ones with Django's bulk operations. Returns the new and the existing orders
+        as (id, order_no), the numbers of those whose updatable fields changed, and those
+        whose paid amounts changed."""
         # Plain values, not model instances: on a re-import nearly every order is unchanged,
         # and building instances only to compare seven fields would be most of the cost.
         current = {
@@ -267,40 +292,108 @@ class Batches:
                 )
                 for o in new_orders:
                     o.pk = ids[o.order_no]
-        updates: list[Row] = []
         changed: set[str] = set()
         money_changed: list[tuple[int, str]] = []
         for no, (pk, values) in current.items():
             after = [cast(dict[str, Any], data[no])[f] for f in UPDATABLE_FIELDS]
             if after != values:
-                updates.append((pk, *after))
                 changed.add(no)
                 if after[2:4] != values[2:4]:  # freight_paid, amount_paid
                     money_changed.append((pk, no))
-        bulk.update_rows(Order, UPDATABLE_FIELDS, updates)
         new = [(o.pk, o.order_no) for o in new_orders]
         existing = [(pk, no) for no, (pk, _values) in current.items()]
         return new, existing, changed, money_changed
 
-    def _lines_resplit(self, orders: dict[int, OrderInput]) -> None:
-        """The paid amount moved (an order imported before payment, exported again after):
-        the lines' shares follow, or the refund ledger would cap them at the old amount."""
-        paid = {pk: (o["amount_paid"], o["freight_paid"]) for pk, o in orders.items()}
-        lines: dict[int, list[tuple[int, Decimal, int]]] = {}
-        for pk, order_id, unit_price, quantity in (
-            OrderLine.objects.filter(order_id__in=list(paid))
-            .order_by("order_id", "line_no")
-            .values_list("id", "order_id", "unit_price", "quantity")
-        ):
-            lines.setdefault(order_id, []).append((pk, unit_price, quantity))
-        updates: list[Row] = []
-        for order_id, order_lines in lines.items():
-            weights = [unit_price * quantity for _pk, unit_price, quantity in order_lines]
-            shares = split(goods_paid(*paid[order_id]), weights)
-            updates.extend(
-                (pk, share) for (pk, _p, _q), share in zip(order_lines, shares, strict=True)
+    def _money_check(
+        self, orders: list[tuple[int, str]], batch: OrdersBatch
+    ) -> tuple[list[Row], set[str]]:
+        """For existing orders, as (id, order_no), whose paid amounts moved (an order
+        imported before payment, exported again after): the lines' new shares, as (line id,
+        amount) — the lines follow the payment, or the refund ledger would cap them at the
+        old amount — and the order numbers refused because a line's share or the freight
+        would fall below what the ledger already holds on it (that would undo its cap).
+
+        A fixed number of statements for the whole batch: lock the orders, read their lines,
+        read what is held. The lock comes first so that a refund being recorded on one of
+        these orders (which locks the order, then reads the line's amount) either commits
+        before the held amounts are read, or waits and then reads the new amounts."""
+        if not orders:
+            return [], set()
+        data = batch.data
+        order_ids = [pk for pk, _no in orders]
+        check = holds.money_held_registered()
+        if check:
+            list(
+                Order.objects.select_for_update()
+                .filter(pk__in=order_ids)
+                .order_by("pk")
+                .values_list("pk", flat=True)
             )
-        bulk.update_rows(OrderLine, ["amount_paid"], updates)
+        lines: dict[int, list[tuple[int, int, Decimal, int]]] = {}
+        for pk, order_id, line_no, unit_price, quantity in (
+            OrderLine.objects.filter(order_id__in=order_ids)
+            .order_by("order_id", "line_no")
+            .values_list("id", "order_id", "line_no", "unit_price", "quantity")
+        ):
+            lines.setdefault(order_id, []).append((pk, line_no, unit_price, quantity))
+        held = holds.money_held([pk for pk, _no in orders if pk in lines]) if check else None
+        updates: list[Row] = []
+        refused: set[str] = set()
+        for order_id, no in orders:
+            order = data[no]
+            order_lines = lines.get(order_id, [])
+            shares: list[Decimal] = []
+            if order_lines:  # lines may come later, in the item report
+                weights = [price * quantity for _pk, _n, price, quantity in order_lines]
+                shares = split(goods_paid(order["amount_paid"], order["freight_paid"]), weights)
+            if held is not None and self._below_held(
+                batch, no, order_id, order_lines, shares, held
+            ):
+                refused.add(no)
+                continue
+            updates.extend(
+                (pk, share) for (pk, *_rest), share in zip(order_lines, shares, strict=True)
+            )
+        return updates, refused
+
+    def _below_held(
+        self,
+        batch: OrdersBatch,
+        no: str,
+        order_id: int,
+        order_lines: list[tuple[int, int, Decimal, int]],
+        shares: list[Decimal],
+        held: holds.Held,
+    ) -> bool:
+        """Report, and say whether, the order's new amounts fall below what is held."""
+        order = batch.data[no]
+        row, file = batch.row_of[no], batch.file
+        below = False
+        freight_held = held.order_freight(order_id)
+        if order["freight_paid"] < freight_held:
+            message = MSG_FREIGHT_BELOW_HELD % {
+                "freight": to_money(order["freight_paid"]),
+                "held": freight_held,
+            }
+            field = COL_FREIGHT if file else "freight_paid"
+            self.error(file, row, field, "freight_below_held", message)
+            below = True
+        for (pk, line_no, _price, _quantity), share in zip(order_lines, shares, strict=True):
+            line_held = held.line(pk)
+            if share < line_held:
+                message = MSG_LINE_BELOW_HELD % {
+                    "line": line_no,
+                    "amount": share,
+                    "held": line_held,
+                }
+                field = COL_AMOUNT_PAID if file else "amount_paid"
+                self.error(file, row, field, "amount_below_held", message)
+                below = True
+        if below:
+            batch.rows.discard(row)
+            # Its item rows are skipped, as those of an order whose row was refused.
+            self.rejected.add(no)
+        return below
 
     def _shipments_write(
         self,
