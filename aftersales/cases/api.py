@@ -133,7 +133,19 @@ class CaseUpdateIn(Schema):
 
 
 class NoteIn(Schema):
+    body: str = Field(max_length=5000)
+
+
+class NoteOut(Schema):
+    id: int
     body: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    content_type: str
+    size: int
+    name: str
 
 
 class CaseFilters(Schema):
@@ -209,7 +221,7 @@ def _detail_out(case: Case, user: User) -> dict[str, Any]:
 MAX_PAGE = 100
 
 
-@router.get("", response=list[CaseOut])
+@router.get("", response={200: list[CaseOut], 401: ErrorOut, 422: ValidationErrorOut})
 @paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
 def list_cases(request, filters: Query[CaseFilters]):
     qs = selectors.inbox(
@@ -252,12 +264,12 @@ router.add_api_operation(
 )
 
 
-@router.get("/{case_id}", response=CaseDetailOut)
+@router.get("/{case_id}", response={200: CaseDetailOut, **ERRORS})
 def get_case(request, case_id: int):
     return _detail_out(selectors.case_get(user=request.user, case_id=case_id), request.user)
 
 
-@router.patch("/{case_id}", response=CaseDetailOut)
+@router.patch("/{case_id}", response={200: CaseDetailOut, **ERRORS})
 def update_case(request, case_id: int, payload: CaseUpdateIn):
     case = selectors.case_get(user=request.user, case_id=case_id)
     assignee: Any = ...
@@ -336,14 +348,14 @@ def act_unknown(request, case_id: int, action: str):
     raise TransitionNotAllowed(services.MSG_UNKNOWN_ACTION, code="unknown_action")
 
 
-@router.post("/{case_id}/notes", response={201: dict})
+@router.post("/{case_id}/notes", response={201: NoteOut, **ERRORS})
 def add_note(request, case_id: int, payload: NoteIn):
     case = selectors.case_get(user=request.user, case_id=case_id)
     note = services.note_add(case=case, author=request.user, body=payload.body, now=timezone.now())
     return Status(201, {"id": note.pk, "body": note.body})
 
 
-@router.post("/{case_id}/attachments", response={201: dict})
+@router.post("/{case_id}/attachments", response={201: AttachmentOut, **ERRORS})
 def add_attachment(request, case_id: int, file: File[UploadedFile]):
     case = selectors.case_get(user=request.user, case_id=case_id)
     attachment = services.attachment_add(

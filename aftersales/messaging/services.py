@@ -82,6 +82,23 @@ def message_send(*, message_id: int) -> BuyerMessage:
             message.error = ""
         message.save(update_fields=["status", "sent_at", "error", "attempts"])
     if failure is not None:
-        # Raised after the failure is on record, so huey's retry has something to retry.
+        # Raised after the failure is on record, so the task's result says it failed; the
+        # periodic resend (messages_resend) tries it again later.
         raise failure
     return message
+
+
+# After this many failed sends a message waits for a person (the case page shows it).
+MAX_ATTEMPTS = 5
+
+
+def messages_due_for_resend(*, now: dt.datetime, limit: int = 500) -> list[int]:
+    """Messages a sender failed or that never left the queue (a queue that was down when
+    the change committed): the ids to send again, oldest first, in one query."""
+    stale = now - dt.timedelta(minutes=5)
+    return list(
+        BuyerMessage.objects.filter(attempts__lt=MAX_ATTEMPTS, created_at__lt=stale)
+        .exclude(status=MessageStatus.SENT)
+        .order_by("created_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )

@@ -14,7 +14,7 @@ from ninja import Header, Router, Schema, Status
 from pydantic import Field
 
 from aftersales.accounts.permissions import Perm, authorize
-from aftersales.cases.api import ERRORS
+from aftersales.cases.api import ERRORS, ErrorOut
 from aftersales.core.errors import DomainError
 from aftersales.core.idempotency import fingerprint_of, run_once
 from aftersales.orders.models import OrderLine
@@ -70,7 +70,9 @@ class SettleIn(Schema):
     failure_reason: str = Field(default="", max_length=255)
 
 
-@router.get("/refunds", response=list[RefundOut], tags=["refunds"])
+@router.get(
+    "/refunds", response={200: list[RefundOut], 401: ErrorOut, 422: ErrorOut}, tags=["refunds"]
+)
 def list_refunds(request, case_id: int | None = None, order_line_id: int | None = None):
     qs = selectors.refunds_for(request.user).order_by("created_at")
     if case_id is not None:
@@ -146,12 +148,12 @@ def create_refund(
     return Status(status, out)
 
 
-@router.get("/refunds/{refund_id}", response=RefundOut, tags=["refunds"])
+@router.get("/refunds/{refund_id}", response={200: RefundOut, **ERRORS}, tags=["refunds"])
 def get_refund(request, refund_id: uuid.UUID):
     return get_object_or_404(selectors.refunds_for(request.user), pk=refund_id)
 
 
-@router.post("/refunds/{refund_id}/settle", response=RefundOut, tags=["refunds"])
+@router.post("/refunds/{refund_id}/settle", response={200: RefundOut, **ERRORS}, tags=["refunds"])
 def settle_refund(request, refund_id: uuid.UUID, payload: SettleIn):
     refund = get_object_or_404(selectors.refunds_for(request.user), pk=refund_id)
     refund, _changed = refund_settle(

@@ -86,3 +86,37 @@ def test_a_sent_message_is_not_sent_twice(case):
     message_send(message_id=message.pk)
     message_send(message_id=message.pk)
     assert len(SENT) == 1
+
+
+@override_settings(BUYER_MESSAGE_SENDER="tests.messaging.test_messages.RecordingSender")
+def test_the_periodic_resend_sends_what_failed_or_never_left(case, time_machine):
+    from aftersales.messaging.services import MAX_ATTEMPTS, messages_due_for_resend
+    from aftersales.messaging.tasks import resend_buyer_messages
+
+    SENT.clear()
+    old = NOW - dt.timedelta(hours=1)
+    failed = BuyerMessage.objects.create(
+        case=case, template_code="refund", body="a", created_at=old, status="failed", attempts=1
+    )
+    never_left = BuyerMessage.objects.create(
+        case=case, template_code="refund", body="b", created_at=old
+    )
+    BuyerMessage.objects.create(
+        case=case, template_code="refund", body="c", created_at=old, status="sent", attempts=1
+    )
+    BuyerMessage.objects.create(
+        case=case, template_code="refund", body="d", created_at=old, attempts=MAX_ATTEMPTS
+    )
+    # Just queued: its own task is on the way, the resend leaves it alone.
+    BuyerMessage.objects.create(case=case, template_code="refund", body="e", created_at=NOW)
+
+    assert messages_due_for_resend(now=NOW) == [failed.pk, never_left.pk]
+    time_machine.move_to(NOW, tick=False)
+    assert resend_buyer_messages.call() == 2
+
+    assert sorted(m["body"] for m in SENT) == ["a", "b"]
+    assert set(BuyerMessage.objects.filter(status="sent").values_list("body", flat=True)) == {
+        "a",
+        "b",
+        "c",
+    }
