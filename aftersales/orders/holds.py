@@ -65,12 +65,13 @@ def money_held_query(order_ids: Collection[int] | QuerySet[Any]) -> QuerySet[Any
     if _ledger is None:
         return None
     line = _ledger.line
-    return (
+    held: QuerySet[Any] = (
         _ledger.entries.filter(**{f"{line}__order_id__in": order_ids})
         .values(held_order_id=F(f"{line}__order_id"), held_line_id=F(line))
         .annotate(held_amount=Sum(_ledger.amount), held_freight=Sum(_ledger.freight))
         .order_by()
     )
+    return held
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
-"""Orders through the API: import (export files and JSON), search, one order with its buyer's
-contact masked, and opening the contact on the record."""
+"""Orders through the API: import (export files and JSON) by the roles that may, search, one
+order with its buyer's contact masked, and opening the contact on the record."""
 
 import datetime as dt
 import io
@@ -10,6 +10,7 @@ import pytest
 
 from aftersales.accounts.models import ContactReveal
 from aftersales.orders.models import Order, OrderLine, Shipment
+from aftersales.returns.models import Refund
 from tests.api import API, bearer_client, error_of, order_build, post_json
 from tests.factories import OrderFactory, ShipmentFactory, UserFactory
 
@@ -412,3 +413,162 @@ def test_import_the_sample_exports_saved_as_xlsx(importer, shop):
         "errors": [],
     }
     assert Order.objects.get(order_no=JEANS).receiver_phone == "17027522239"
+
+
+# --- who may import: role × endpoint ---------------------------------------------------------
+
+# Both endpoints change orders, whose amounts cap every refund: supervisors and administrators
+# only. A user of another shop finds no such shop.
+IMPORT_TABLE = [
+    ("administrator", 200),
+    ("supervisor", 200),
+    ("agent", 403),
+    ("warehouse", 403),
+    ("packer", 403),
+]
+
+
+def _client_as(shop, role):
+    return bearer_client(UserFactory(username=f"{role}-x", roles=[role], shops=[shop]))
+
+
+@pytest.mark.parametrize(("role", "status"), IMPORT_TABLE)
+def test_importing_files_by_role(shop, role, status):
+    response = _import(_client_as(shop, role), shop, items=ITEMS_CSV.read_bytes())
+
+    assert response.status_code == status
+    if status == 200:
+        assert (response.json()["orders_created"], response.json()["errors"]) == (60, [])
+    else:
+        assert error_of(response) == {
+            "code": "permission_denied",
+            "field": None,
+            "message": "您的角色不能导入或修改订单。",
+        }
+        assert Order.objects.count() == 0
+
+
+@pytest.mark.parametrize(("role", "status"), IMPORT_TABLE)
+def test_upserting_orders_by_role(shop, role, status):
+    response = post_json(
+        _client_as(shop, role), f"{API}/orders", {"shop_id": shop.pk, "orders": [_order()]}
+    )
+
+    assert response.status_code == status
+    if status == 200:
+        assert (response.json()["orders_created"], response.json()["errors"]) == (1, [])
+    else:
+        assert error_of(response)["code"] == "permission_denied"
+        assert Order.objects.count() == 0
+
+
+def test_an_outsider_cannot_import_into_the_shop(shop, outsider):
+    client = bearer_client(outsider)  # a supervisor, of another shop
+
+    files = _import(client, shop, items=ITEMS_CSV.read_bytes())
+    orders = post_json(client, f"{API}/orders", {"shop_id": shop.pk, "orders": [_order()]})
+    unknown = post_json(client, f"{API}/orders", {"shop_id": 999999, "orders": [_order()]})
+
+    not_found = {"code": "not_found", "field": None, "message": "记录不存在。"}
+    assert (files.status_code, orders.status_code, unknown.status_code) == (404, 404, 404)
+    assert error_of(files) == error_of(orders) == error_of(unknown) == not_found
+    assert Order.objects.count() == 0
+
+
+def test_an_outsider_cannot_change_an_existing_order(importer, shop, outsider):
+    post_json(importer, f"{API}/orders", {"shop_id": shop.pk, "orders": [_order()]})
+
+    response = post_json(
+        bearer_client(outsider),
+        f"{API}/orders",
+        {"shop_id": shop.pk, "orders": [_order(status="closed", amount_paid="0.00")]},
+    )
+
+    assert response.status_code == 404
+    order = Order.objects.get()
+    assert (order.status, order.amount_paid) == ("wait_seller_send", Decimal("99.00"))
+
+
+# --- the amounts an upsert may write -----------------------------------------------------------
+
+
+def test_line_amounts_that_do_not_add_up_are_refused(importer, shop):
+    lines = [
+        {"title": "袜子", "unit_price": "9.90", "quantity": 5, "amount_paid": "49.50"},
+        {"title": "袜子", "unit_price": "9.90", "quantity": 5, "amount_paid": "59.50"},
+    ]
+
+    response = post_json(
+        importer,
+        f"{API}/orders",
+        {
+            "shop_id": shop.pk,
+            "orders": [_order(lines=lines), _order(order_no="4100000000000000002")],
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.json()["errors"] == [
+        {
+            "file": "",
+            "row": 1,
+            "field": "lines",
+            "code": "lines_amount_mismatch",
+            "message": "各明细实付金额合计 109.00 元，"
+            "与订单实付货款 99.00 元（实付金额减邮费）不符。",
+        }
+    ]
+    assert list(Order.objects.values_list("order_no", flat=True)) == ["4100000000000000002"]
+    assert OrderLine.objects.count() == 1
+
+
+def test_line_amounts_that_add_up_are_kept(importer, shop):
+    lines = [
+        {"title": "袜子", "unit_price": "9.90", "quantity": 5, "amount_paid": "40.00"},
+        {"title": "袜子", "unit_price": "9.90", "quantity": 5, "amount_paid": "59.00"},
+    ]
+
+    response = post_json(
+        importer, f"{API}/orders", {"shop_id": shop.pk, "orders": [_order(lines=lines)]}
+    )
+
+    assert response.json()["errors"] == []
+    assert list(OrderLine.objects.values_list("amount_paid", flat=True)) == [
+        Decimal("40.00"),
+        Decimal("59.00"),
+    ]
+
+
+def test_an_update_may_not_lower_a_line_below_its_refunds(importer, shop):
+    post_json(importer, f"{API}/orders", {"shop_id": shop.pk, "orders": [_order()]})
+    line = OrderLine.objects.get()
+    Refund.objects.create(
+        shop=shop,
+        order_line=line,
+        amount=Decimal("90.00"),
+        idempotency_key="r-1",
+        request_fingerprint="test",
+        created_at=dt.datetime(2026, 11, 12, tzinfo=dt.UTC),
+    )
+
+    response = post_json(
+        importer,
+        f"{API}/orders",
+        {"shop_id": shop.pk, "orders": [_order(amount_paid="80.00", goods_total="80.00")]},
+    )
+
+    assert response.status_code == 200
+    assert response.json()["errors"] == [
+        {
+            "file": "",
+            "row": 1,
+            "field": "amount_paid",
+            "code": "amount_below_held",
+            "message": "按本行金额，该订单第 1 项明细只分得 80.00 元，"
+            "低于其已退或退款中的 90.00 元，本行未导入。",
+        }
+    ]
+    assert (Order.objects.get().amount_paid, OrderLine.objects.get().amount_paid) == (
+        Decimal("99.00"),
+        Decimal("99.00"),
+    )

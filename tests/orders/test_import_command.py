@@ -1,4 +1,5 @@
-"""python manage.py import_orders: progress on stderr, a summary and every error on stdout."""
+"""python manage.py import_orders: progress on stderr, a summary and every error on stdout; as
+the system by default, or ``--as`` a user with that user's rights."""
 
 import io
 import re
@@ -8,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from aftersales.orders.models import Order
+from tests.factories import UserFactory
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 ORDERS_SAMPLE = SAMPLES / "ExportOrderList_sample.csv"
@@ -60,5 +62,39 @@ def test_an_unknown_shop_is_refused(db):
 def test_a_missing_file_is_refused(shop, tmp_path):
     with pytest.raises(CommandError, match="找不到文件"):
         run("--shop", shop.name, str(tmp_path / "nope.csv"))
+
+    assert not Order.objects.exists()
+
+
+# --- --as: importing as a user, with that user's rights --------------------------------------
+
+
+def test_as_a_supervisor_the_command_imports(shop, supervisor):
+    out, _err = run("--shop", shop.name, "--as", "supervisor", str(ORDERS_SAMPLE))
+
+    assert "新建订单 60，更新 0，未变 0；新建明细 0；错误 0 个。" in out
+    assert Order.objects.filter(shop=shop).count() == 60
+
+
+@pytest.mark.parametrize("role", ["agent", "warehouse", "packer"])
+def test_as_a_role_that_may_not_import_nothing_is_imported(shop, role):
+    UserFactory(username=role, roles=[role], shops=[shop])
+
+    with pytest.raises(CommandError, match="^您的角色不能导入或修改订单。$"):
+        run("--shop", shop.name, "--as", role, str(ORDERS_SAMPLE))
+
+    assert not Order.objects.exists()
+
+
+def test_as_a_user_of_another_shop_the_shop_is_not_found(shop, outsider):
+    with pytest.raises(CommandError, match="^记录不存在。$"):
+        run("--shop", shop.name, "--as", "outsider", str(ORDERS_SAMPLE))
+
+    assert not Order.objects.exists()
+
+
+def test_as_an_unknown_user_is_refused(shop):
+    with pytest.raises(CommandError, match="没有用户名为“nobody”的员工。"):
+        run("--shop", shop.name, "--as", "nobody", str(ORDERS_SAMPLE))
 
     assert not Order.objects.exists()

@@ -278,6 +278,36 @@ def test_without_a_ledger_nothing_is_held(imported, write_path, tmp_path, monkey
     assert lines_of(SOCKS_AND_ORANGES) == [D("83.05"), D("66.95")]
 
 
+# --- the hook itself -----------------------------------------------------------------------------
+
+
+def test_the_returns_app_registers_its_ledger(imported):
+    hold(socks_line(), "20.00", freight="3.00")
+    hold(socks_line(), "5.00", status=RefundStatus.SUCCEEDED)
+    hold(socks_line(), "70.00", status=RefundStatus.FAILED)
+    order_id = socks_line().order_id
+
+    held = holds.money_held([order_id])
+
+    assert held == holds.Held({socks_line().pk: D("25.00")}, {order_id: D("3.00")})
+    # It is SQL: usable as a subquery of another query.
+    lines_held = OrderLine.objects.filter(
+        pk__in=holds.money_held_query(Order.objects.filter(pk=order_id).values("pk")).values(
+            "held_line_id"
+        )
+    )
+    assert list(lines_held) == [socks_line()]
+
+
+def test_a_ledger_must_point_at_order_lines(monkeypatch):
+    monkeypatch.setattr(holds, "_ledger", holds._ledger)  # restored after the test
+
+    with pytest.raises(ValueError, match="not a foreign key to OrderLine"):
+        holds.register_money_held(
+            Refund.objects.all(), line="shop", amount="amount", freight="freight_amount"
+        )
+
+
 # --- structured orders (the REST API) --------------------------------------------------------
 
 

@@ -4,7 +4,12 @@ import datetime as dt
 from decimal import Decimal
 
 from aftersales.orders.models import Order, OrderLine, SevenDayExclusion, Shipment
-from aftersales.orders.services import RowError, order_upsert_many
+from aftersales.orders.services import (
+    MSG_LINE_AMOUNT_PARTIAL,
+    MSG_LINES_AMOUNT_MISMATCH,
+    RowError,
+    order_upsert_many,
+)
 from tests.factories import ProductFactory
 
 NOW = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
@@ -205,3 +210,106 @@ def test_a_product_marked_ineligible_marks_the_line(shop):
         ("WZ-2", False, "custom_made", "刻字定制", 3),
         ("WZ-3", True, "", "", 0),
     ]  # fmt: skip
+
+
+# --- lines add up to what was paid -------------------------------------------------------------
+
+
+def _with_amounts(order: dict, *amounts: str | None) -> dict:
+    for line, amount in zip(order["lines"], amounts, strict=True):
+        if amount is not None:
+            line["amount_paid"] = Decimal(amount)
+    return order
+
+
+def test_line_amounts_that_do_not_add_up_refuse_the_order_and_write_nothing_of_it(shop):
+    bad = _with_amounts(an_order(), "10.00", "10.00", "9.00")  # 29.00 for 28.00 paid
+    good = an_order(order_no="4200000000000000002")
+
+    report = order_upsert_many(shop=shop, actor=None, orders=[bad, good], now=NOW)
+
+    message = MSG_LINES_AMOUNT_MISMATCH % {"lines": "29.00", "goods": "28.00"}
+    assert (
+        str(message)
+        == "各明细实付金额合计 29.00 元，与订单实付货款 28.00 元（实付金额减邮费）不符。"
+    )
+    assert report.errors == [RowError("", 1, "lines", "lines_amount_mismatch", str(message))]
+    assert list(Order.objects.values_list("order_no", flat=True)) == ["4200000000000000002"]
+    assert (report.orders_created, report.lines_created, OrderLine.objects.count()) == (1, 3, 3)
+
+
+def test_line_amounts_add_up_to_what_was_paid_less_the_freight(shop):
+    order = _with_amounts(
+        an_order(amount_paid=Decimal("34.00"), freight_paid=Decimal("6.00")),
+        "10.00",
+        "10.00",
+        "8.00",
+    )
+
+    report = order_upsert_many(shop=shop, actor=None, orders=[order], now=NOW)
+
+    assert report.errors == []
+    assert list(OrderLine.objects.values_list("amount_paid", flat=True)) == [
+        Decimal("10.00"),
+        Decimal("10.00"),
+        Decimal("8.00"),
+    ]
+
+
+def test_line_amounts_that_include_the_freight_are_refused(shop):
+    order = _with_amounts(
+        an_order(amount_paid=Decimal("34.00"), freight_paid=Decimal("6.00")),
+        "12.00",
+        "12.00",
+        "10.00",
+    )
+
+    report = order_upsert_many(shop=shop, actor=None, orders=[order], now=NOW)
+
+    assert [(e.field, e.code) for e in report.errors] == [("lines", "lines_amount_mismatch")]
+    assert not Order.objects.exists()
+
+
+def test_an_unpaid_order_s_given_line_amounts_must_be_zero(shop):
+    unpaid = an_order(amount_paid=Decimal("0.00"), freight_paid=Decimal("6.00"))
+    paid_lines = _with_amounts(unpaid, "10.00", "10.00", "8.00")
+    zero_lines = _with_amounts(
+        an_order(
+            order_no="4200000000000000002",
+            amount_paid=Decimal("0.00"),
+            freight_paid=Decimal("6.00"),
+        ),
+        "0.00",
+        "0.00",
+        "0.00",
+    )
+
+    report = order_upsert_many(shop=shop, actor=None, orders=[paid_lines, zero_lines], now=NOW)
+
+    assert [(e.row, e.message) for e in report.errors] == [
+        (1, str(MSG_LINES_AMOUNT_MISMATCH % {"lines": "28.00", "goods": "0.00"}))
+    ]
+    assert list(Order.objects.values_list("order_no", flat=True)) == ["4200000000000000002"]
+
+
+def test_line_amounts_given_for_some_lines_only_are_refused(shop):
+    order = _with_amounts(an_order(), "20.00", None, None)
+
+    report = order_upsert_many(shop=shop, actor=None, orders=[order], now=NOW)
+
+    assert report.errors == [
+        RowError("", 1, "lines[1].amount_paid", "line_amount_partial", str(MSG_LINE_AMOUNT_PARTIAL))
+    ]
+    assert str(MSG_LINE_AMOUNT_PARTIAL) == "明细的实付金额要么每项都填，要么都不填。"
+    assert not Order.objects.exists()
+
+
+def test_an_update_whose_line_amounts_do_not_add_up_changes_nothing(shop):
+    order_upsert_many(shop=shop, actor=None, orders=[an_order()], now=NOW)
+    update = _with_amounts(an_order(status="success"), "10.00", "10.00", "10.00")
+
+    report = order_upsert_many(shop=shop, actor=None, orders=[update], now=NOW)
+
+    assert [(e.field, e.code) for e in report.errors] == [("lines", "lines_amount_mismatch")]
+    assert (report.orders_updated, report.orders_unchanged) == (0, 0)
+    assert Order.objects.get().status == "wait_seller_send"

@@ -28,16 +28,17 @@ def lines_amount_errors(order: OrderInput) -> list[FieldError]:
     must already be valid field by field (``order_input_errors``)."""
     lines = order.get("lines") or []
     given = [line.get("amount_paid") for line in lines]
-    if all(a is None for a in given):
+    amounts = [a for a in given if a is not None]
+    if not amounts:
         return []  # the import splits the payment itself, to the cent
-    missing = next((i for i, a in enumerate(given) if a is None), None)
-    if missing is not None:
+    if len(amounts) < len(given):
+        missing = given.index(None)
         return [
             FieldError(
                 f"lines[{missing}].amount_paid", "line_amount_partial", str(MSG_LINE_AMOUNT_PARTIAL)
             )
         ]
-    total = sum(given, ZERO)  # type: ignore[arg-type]
+    total = sum(amounts, ZERO)
     goods = goods_paid(order["amount_paid"], order["freight_paid"])
     if total == goods:
         return []

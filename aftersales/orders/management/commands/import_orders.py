@@ -106,8 +106,8 @@ class Command(BaseCommand):
                 "errors": len(report.errors),
             }
         )
-        for e in report.errors:
-            where = _("%(file)s 第 %(row)s 行") % {"file": e.file, "row": e.row}
-            if e.field:
-                where += f"［{e.field}］"
-            self.stdout.write(f"{where}：{e.message}")
+        for error in report.errors:
+            where = _("%(file)s 第 %(row)s 行") % {"file": error.file, "row": error.row}
+            if error.field:
+                where += f"［{error.field}］"
+            self.stdout.write(f"{where}：{error.message}")
