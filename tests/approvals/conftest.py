@@ -15,6 +15,25 @@ from tests.factories import UserFactory
 CONTEXT_PROCESSOR = "aftersales.approvals.context_processors.approval_count"
 
 
+@pytest.fixture(autouse=True)
+def _only_the_rules_the_test_writes(request):
+    """Each test says which rules exist. A rule the migrations seed (a default for every shop)
+    would otherwise fire in the tests that mean no rule to, and be listed where they list
+    theirs. Tests without the database (the policies) are left alone."""
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(
+        {"transactional_db", "live_server"} & names
+        or (marker is not None and marker.kwargs.get("transaction"))
+    )
+    if not transactional and "db" not in names and marker is None:
+        return
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from aftersales.approvals.models import ApprovalRule
+
+    ApprovalRule.objects.all().delete()
+
+
 @pytest.fixture
 def supervisor2(shop):
     return UserFactory(username="supervisor2", roles=["supervisor"], shops=[shop])
