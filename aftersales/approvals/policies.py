@@ -2,21 +2,22 @@
 
 Which rule decides a matter
 ---------------------------
-Every active rule of the case's shop or of every shop (``shop_id`` None), for the case's kind
-or for any kind, is asked whether it fires. Of those that fire, the most specific wins:
+The rules in force for a matter are the active rules of the case's shop for the case's kind
+(or for any kind); only when the shop has none of its own do the rules of every shop
+(``shop_id`` None) apply. An every-shop rule is the default a shop starts with, and a shop's
+own rules replace it for that kind: a shop that sets its compensation threshold at 200 is not
+also held at the default's 50.
 
-1. a rule of the shop before a rule of every shop;
-2. then a rule for the case's kind before a rule for any kind;
-3. then the one with the **highest** threshold;
-4. then the oldest (lowest id), so the answer never depends on the order rows come back in.
+Of the rules in force, every one is asked whether it fires. Of those that fire:
+
+1. a rule for the case's kind before a rule for any kind;
+2. then the one with the **highest** threshold;
+3. then the oldest (lowest id), so the answer never depends on the order rows come back in.
 
 Why the highest threshold: rules of one shop and kind form tiers. "Over 50 → a supervisor
 within 24 hours" and "over 1000 → within 4 hours" both fire for 2000; the second is the one
 written for amounts that large. With the lowest threshold first, a higher tier could never
 win, since every amount over 1000 is also over 50.
-
-A global rule is a floor for every shop, not a default a shop replaces: a shop's own rule
-outranks it only when both fire.
 """
 
 from __future__ import annotations
@@ -78,11 +79,19 @@ def rule_pick(
     conditions: frozenset[str],
 ) -> RuleFacts | None:
     """The rule that decides the matter (see the module's docstring), or None: no approval."""
-    firing = [
+    relevant = [
         rule
         for rule in rules
-        if rule.shop_id in (None, shop_id)
-        and rule_applies(rule, case_kind=case_kind, cost=cost, conditions=conditions)
+        if rule.shop_id in (None, shop_id) and rule.case_kind in ("", case_kind)
+    ]
+    # The shop's own rules for this kind replace every shop's.
+    in_force = [r for r in relevant if r.shop_id == shop_id] or [
+        r for r in relevant if r.shop_id is None
+    ]
+    firing = [
+        rule
+        for rule in in_force
+        if rule_applies(rule, case_kind=case_kind, cost=cost, conditions=conditions)
     ]
     return min(firing, key=_precedence, default=None)
 

@@ -11,13 +11,15 @@ from django.contrib.auth.models import Group
 from django.db.models import F, Q, QuerySet
 
 from aftersales.accounts.models import User
-from aftersales.accounts.permissions import MSG_NOT_FOUND, PERMISSIONS, Perm
+from aftersales.accounts.permissions import MSG_NOT_FOUND, PERMISSIONS, Perm, authorize
 from aftersales.approvals import policies
 from aftersales.approvals.models import Approval, ApprovalRule, ApprovalStatus
 from aftersales.core.errors import NotFound
 
 
 def approvals_for(user: User) -> QuerySet[Approval]:
+    """The approvals of the user's shops, for a user whose role may see cases (403 otherwise)."""
+    authorize(user, Perm.CASE_VIEW)
     return Approval.objects.filter(case__shop_id__in=user.shop_ids())
 
 

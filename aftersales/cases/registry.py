@@ -54,6 +54,9 @@ class Outcome:
     to_status: str
     changes: Mapping[str, Any] = field(default_factory=dict)
     detail: Mapping[str, Any] = field(default_factory=dict)
+    # Runs after the move, in its transaction: what follows from it (an approval requested
+    # once the case waits for it), so the timeline reads in the order things happened.
+    then: Callable[[], Any] | None = None
 
 
 Handler = Callable[[ActionContext], Outcome]

@@ -12,6 +12,7 @@ from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from aftersales.accounts.models import User
+from aftersales.accounts.permissions import Perm, authorize
 from aftersales.cases import workflows
 from aftersales.cases.models import Case
 from aftersales.cases.registry import registry
@@ -19,6 +20,8 @@ from aftersales.orders.models import Order, Shipment
 
 
 def cases_for(user: User) -> QuerySet[Case]:
+    """The cases of the user's shops, for a user whose role may see them (403 otherwise)."""
+    authorize(user, Perm.CASE_VIEW)
     return Case.objects.filter(shop_id__in=user.shop_ids())
 
 

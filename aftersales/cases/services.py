@@ -120,7 +120,13 @@ def params_check(schema: type[BaseModel], params: BaseModel | dict[str, Any] | N
         return schema.model_validate(params or {})
     except SchemaError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or None
+        loc = first["loc"]
+        # A field, then list positions or mapping keys; a union's branch names are pydantic's
+        # own words, not the client's.
+        parts = [str(p) for p in loc[:1]] + [
+            str(p) for p in loc[1:] if isinstance(p, int) or str(p).isdigit()
+        ]
+        field = ".".join(parts) or None
         raise InvalidInput(
             MSG_PARAM_INVALID % {"field": field or "-", "reason": reason_of(first)},
             field=field,
@@ -398,6 +404,8 @@ def case_act(
         comment=comment,
         check_roles=False,
     )
+    if outcome.then is not None:
+        outcome.then()
     kind = kind_get(case.kind)
     if kind.after_action is not None:
         kind.after_action(case=case, action=action, detail=dict(outcome.detail), now=now)

@@ -90,7 +90,10 @@ EVENT_LABELS = {
     "attach": gettext_lazy("上传照片"),
     "escalate_overdue": gettext_lazy("超时升级主管"),
     "approval_requested": gettext_lazy("提交审批"),
+    "approval_approved": gettext_lazy("审批通过"),
+    "approval_rejected": gettext_lazy("审批驳回"),
 }
+MSG_APPROVAL_AMOUNT = gettext_lazy("金额 ¥%(amount)s")
 
 
 def _event_label(kind, action: str) -> str:
@@ -105,6 +108,8 @@ def _timeline(case) -> list:
     for e in events:
         e.label = _event_label(kind, e.action)
         e.summary = kind.describe_event(e) if kind and kind.describe_event else ""
+        if not e.summary and e.action.startswith("approval_") and e.after.get("amount"):
+            e.summary = str(MSG_APPROVAL_AMOUNT % {"amount": e.after["amount"]})
         e.from_label = registry.status_label(case.kind, e.from_status)
         e.to_label = registry.status_label(case.kind, e.to_status)
     return events
@@ -189,6 +194,10 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
             )
         except DomainError as exc:
             _attach_error(form, exc)
+            if not request.htmx:
+                # Without htmx the page is drawn again with the forms this user may use, which
+                # may not include this one: the reason is said at the top too.
+                messages.error(request, str(exc.message))
         else:
             messages.success(
                 request, _("已执行：%(action)s") % {"action": workflows.action_label(action)}

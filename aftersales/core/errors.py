@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.functional import Promise
 
 
@@ -41,12 +43,16 @@ class ConcurrentChange(DomainError):
     status = 409
 
 
-class NotFound(DomainError):
+class NotFound(DomainError, Http404):
+    """Also Django's 404, so a page that meets it answers 404 as the API does."""
+
     code = "not_found"
     status = 404
 
 
-class PermissionDeniedError(DomainError):
+class PermissionDeniedError(DomainError, PermissionDenied):
+    """Also Django's PermissionDenied, so a page that meets it answers 403."""
+
     code = "permission_denied"
     status = 403
 

@@ -107,10 +107,15 @@ def _cancel(comment: str = "买家撤销了申请", gap: tuple[float, float] = (
     return Step("cancel", gap, comment=comment)
 
 
-def _decide(remedy: str, low: int, high: int, goods: str = "") -> Step:
+def _decide(
+    remedy: str, low: int, high: int, goods: str = "", goods_value: int = 0
+) -> Step:
     def params(ctx) -> dict[str, Any]:
         amount = ctx.whole_yuan(low, high) if high else Decimal("0.00")
-        return {"remedy": remedy, "amount": amount, "goods": goods}
+        out = {"remedy": remedy, "amount": amount, "goods": goods}
+        if goods_value:
+            out["goods_value"] = Decimal(goods_value)
+        return out
 
     return Step("decide", (0.5, 8), params)
 
@@ -343,7 +348,7 @@ def compensation_stories() -> list[Story]:
     cash_big = _decide(Remedy.CASH, 60, 120)
     refund_small = _decide(Remedy.REFUND, 10, 30)
     reship = _decide(Remedy.RESHIP, 0, 0)
-    goods = _decide(Remedy.GOODS, 0, 0, goods="赠送同款地垫 1 块")
+    goods = _decide(Remedy.GOODS, 0, 0, goods="赠送同款地垫 1 块", goods_value=39)
     pricey = {"shop": HOME, "skus": ("SJT-18", "DR-12")}
     two = {"line_qty": 2, "case_qty": 1}
     rows = [

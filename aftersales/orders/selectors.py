@@ -4,10 +4,13 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from aftersales.accounts.models import User
+from aftersales.accounts.permissions import Perm, authorize
 from aftersales.orders.models import Order, Shipment
 
 
 def orders_for(user: User) -> QuerySet[Order]:
+    """The orders of the user's shops, for a user whose role may see them (403 otherwise)."""
+    authorize(user, Perm.ORDER_VIEW)
     return Order.objects.filter(shop_id__in=user.shop_ids())
 
 

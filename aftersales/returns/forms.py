@@ -73,7 +73,14 @@ class ReceiveForm(ActionForm):
 
 
 class ParcelBackForm(ReceiveForm):
+    """A refused parcel back: quantities and a note; intact is the receive step's question."""
+
     intact = None
+
+    def params(self) -> dict:
+        data = super().params()
+        data.pop("intact", None)
+        return data
 
 
 class RefundForm(ActionForm, AmountMixin):
@@ -86,6 +93,14 @@ class DecideForm(ActionForm):
         label=_("金额（元）"), required=False, min_value=0, max_digits=12, decimal_places=2
     )
     goods = forms.CharField(label=_("补偿商品"), required=False, max_length=255)
+    goods_value = forms.DecimalField(
+        label=_("补偿商品价值（元）"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("赠送商品时必填：审批规则按补偿成本判断。"),
+    )
 
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {

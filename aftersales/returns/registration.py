@@ -62,10 +62,11 @@ def _run(name: str):
         # The handlers of §1 read their parameters by name; the schema has already checked
         # them, so what they read is typed and bounded.
         params = ctx.params.model_dump(exclude_none=True)
-        to_status, changes, detail = handler(
-            ctx.case, _detail(ctx.case), ctx.actor, ctx.now, params
-        )
-        return Outcome(to_status=to_status, changes=changes, detail=detail)
+        result = handler(ctx.case, _detail(ctx.case), ctx.actor, ctx.now, params)
+        to_status, changes, detail = result[:3]
+        # A fourth element is what follows the move (an approval requested).
+        then = result[3] if len(result) > 3 else None
+        return Outcome(to_status=to_status, changes=changes, detail=detail, then=then)
 
     def internal(ctx: ActionContext) -> Outcome:  # pragma: no cover - never dispatched
         raise AssertionError(f"{name} is moved by its own service")

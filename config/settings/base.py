@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "aftersales.core.context_processors.calendar_status",
+                "aftersales.approvals.context_processors.approval_count",
             ],
         },
     },

@@ -266,7 +266,7 @@ def test_compensation_over_the_threshold_needs_another_supervisors_approval(
         act(boss, cid, "decide", version=1, remedy="cash", amount="80.00"), "awaiting_approval", 2
     )
     assert deciding["detail"]["compensation_amount"] == "80.00"
-    [pending] = boss.get(f"{API}/approvals").json()
+    [pending] = boss.get(f"{API}/approvals?status=pending").json()["items"]
     assert {k: pending[k] for k in ("case_id", "kind", "amount", "summary", "status")} == {
         "case_id": cid,
         "kind": "compensation",
@@ -291,7 +291,7 @@ def test_compensation_over_the_threshold_needs_another_supervisors_approval(
     assert error_of(by_agent) == {
         "code": "permission_denied",
         "field": None,
-        "message": "您的角色不能执行“批准”。",
+        "message": "您的角色不能审批。",
     }
     assert written(cid) == before
 
@@ -303,11 +303,12 @@ def test_compensation_over_the_threshold_needs_another_supervisors_approval(
         "decided_by_id": supervisor2.pk,
         "comment": "同意",
     }
-    assert boss.get(f"{API}/approvals").json() == []
-    assert [a["id"] for a in boss.get(f"{API}/approvals?status=approved").json()] == [pending["id"]]
+    assert boss.get(f"{API}/approvals?status=pending").json()["items"] == []
+    approved_list = boss.get(f"{API}/approvals?status=approved").json()["items"]
+    assert [a["id"] for a in approved_list] == [pending["id"]]
     _ok(act(api, cid, "carry_out", version=3), "completed", 4)
     again = post_json(bearer_client(supervisor2), url, {"approve": False})
-    assert again.status_code == 400
+    assert again.status_code == 409
     assert error_of(again)["code"] == "approval_decided"
 
 
@@ -468,7 +469,7 @@ def test_a_refund_amount_that_is_not_money_is_422(api, warehouse, case_id):
 
     assert response.status_code == 422
     assert error_of(response) == {
-        "code": "invalid",
+        "code": "invalid_amount",
         "field": "params.amount",
         "message": "字段“params.amount”无效：金额格式不正确。",
         "errors": [{"field": "params.amount", "message": "金额格式不正确"}],

@@ -17,7 +17,7 @@ from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from aftersales.accounts.models import ContactReveal
-from aftersales.approvals.models import Approval
+from aftersales.approvals.models import Approval, ApprovalRule
 from aftersales.cases.models import Case, CaseAttachment, CaseEvent, CaseNote
 from aftersales.cases.services import attachment_add, note_add
 from aftersales.orders.models import Order
@@ -77,6 +77,15 @@ def records(shop, agent, settings, tmp_path):
         "case": Case.objects.get(pk=case.pk),
         "refund": refund,
         "approval": Approval.objects.get(case=case),
+        "rule": ApprovalRule.objects.create(
+            shop=shop,
+            case_kind="compensation",
+            condition="amount_over",
+            threshold=Decimal("500.00"),
+            note="秘密规则",
+            created_at=NOW,
+            updated_at=NOW,
+        ),
         "note": note,
         "attachment": attachment,
     }
@@ -91,6 +100,7 @@ def _path_ids(records) -> dict[str, Any]:
         "approval_id": records["approval"].pk,
         "attachment_id": records["attachment"].pk,
         "note_id": records["note"].pk,
+        "rule_id": records["rule"].pk,
         "line_id": records["line"].pk,
         "order_line_id": records["line"].pk,
         "shop_id": records["shop"].pk,
@@ -108,6 +118,7 @@ def _secrets(records) -> list[str]:
         "secret-key",
         "秘密备注",
         "13812345678",
+        "秘密规则",
         "138****5678",
     ]
 
@@ -212,6 +223,16 @@ def _calls(records) -> dict[tuple[str, str], Call]:
         ("post", "/refunds/{refund_id}/settle"): Call("404", json={"succeeded": True}),
         ("get", "/approvals"): Call("empty"),
         ("post", "/approvals/{approval_id}/decide"): Call("404", json={"approve": True}),
+        ("get", "/approvals/rules"): Call("empty"),
+        ("post", "/approvals/rules"): Call(
+            "404",
+            json={
+                "shop_id": records["shop"].pk,
+                "case_kind": "compensation",
+                "condition": "always",
+            },
+        ),
+        ("patch", "/approvals/rules/{rule_id}"): Call("404", json={"is_active": False}),
     }
 
 
@@ -258,6 +279,7 @@ def _shop_a_untouched(records) -> dict[str, Any]:
         "orders": list(Order.objects.order_by("id").values()),
         "refunds": list(Refund.objects.order_by("pk").values()),
         "approvals": list(Approval.objects.order_by("id").values()),
+        "rules": list(ApprovalRule.objects.order_by("id").values()),
         "reveals": ContactReveal.objects.count(),
     }
 
@@ -317,7 +339,7 @@ def test_the_outsiders_lists_hold_nothing_of_shop_a(records, outsider):
 
     assert cases == {"items": [], "count": 0}
     assert refunds == []
-    assert approvals == []
+    assert approvals == {"items": [], "count": 0}
     assert orders == [[], []]
     assert records["shop"].pk not in me["shops"]
 

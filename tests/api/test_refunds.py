@@ -225,20 +225,20 @@ def test_nothing_to_refund_is_refused(api, line):
 
 
 @pytest.mark.parametrize(
-    ("body", "field"),
+    ("body", "field", "code"),
     [
-        ({"amount": "-1.00"}, "amount"),
-        ({"amount": "1.005"}, "amount"),
-        ({"amount": "1.00", "freight_amount": "-0.01"}, "freight_amount"),
-        ({"amount": "1e400"}, "amount"),
-        ({}, "amount"),
+        ({"amount": "-1.00"}, "amount", "out_of_range"),
+        ({"amount": "1.005"}, "amount", "invalid_amount"),
+        ({"amount": "1.00", "freight_amount": "-0.01"}, "freight_amount", "out_of_range"),
+        ({"amount": "1e400"}, "amount", "invalid_amount"),
+        ({}, "amount", "required"),
     ],
 )
-def test_money_that_does_not_validate_is_422(api, line, body, field):
+def test_money_that_does_not_validate_is_422(api, line, body, field, code):
     response = _refund(api, line, **body)
 
     assert response.status_code == 422
-    assert error_of(response)["code"] == ("required" if not body else "invalid")
+    assert error_of(response)["code"] == code
     assert error_of(response)["field"] == field
     assert Refund.objects.count() == 0
 

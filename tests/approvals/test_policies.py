@@ -103,12 +103,22 @@ def test_the_shops_rule_wins_over_every_shops_rule():
     assert pick([global_rule, shop_rule], "100") == shop_rule
 
 
-def test_every_shops_rule_still_fires_when_the_shops_own_does_not():
-    # A global rule is a floor for every shop, not a default the shop's rule replaces.
+def test_the_shops_own_rules_replace_every_shops_for_the_kind():
+    # Every shop's rule is the default a shop starts with; a shop that set its own threshold
+    # higher is not held at the default's.
     shop_rule = rule(1, threshold="100")
     global_rule = rule(2, shop_id=None, threshold="50")
 
-    assert pick([shop_rule, global_rule], "80") == global_rule
+    assert pick([shop_rule, global_rule], "80") is None
+    assert pick([shop_rule, global_rule], "100.01") == shop_rule
+
+
+def test_every_shops_rule_applies_where_the_shop_has_none_of_its_own():
+    global_rule = rule(2, shop_id=None, threshold="50")
+    other_kind = rule(1, case_kind="repair", threshold="0")
+
+    assert pick([other_kind, global_rule], "80") == global_rule
+    assert pick([other_kind, global_rule], "50") is None
 
 
 def test_the_kinds_rule_wins_over_an_any_kind_rule_of_the_same_shop():

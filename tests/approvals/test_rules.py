@@ -48,8 +48,16 @@ def test_the_shops_rule_wins_over_every_shops_rule(shop, rule):
     assert approval_rule_for(shop_id=shop.pk, case_kind="compensation", cost=D("80")) == rule
 
 
-def test_every_shops_rule_serves_a_shop_whose_own_does_not_fire(shop, rule):
+def test_the_shops_own_rule_replaces_every_shops_for_its_kind(shop, rule):
+    # The shop's rule asks above 50; every shop's default of 20 no longer holds it.
+    ApprovalRuleFactory(shop=None, threshold=D("20.00"))
+
+    assert approval_rule_for(shop_id=shop.pk, case_kind="compensation", cost=D("30")) is None
+
+
+def test_every_shops_rule_serves_a_shop_without_its_own(shop, other_shop):
     everywhere = ApprovalRuleFactory(shop=None, threshold=D("20.00"))
+    ApprovalRuleFactory(shop=other_shop, threshold=D("0.00"))
 
     assert approval_rule_for(shop_id=shop.pk, case_kind="compensation", cost=D("30")) == everywhere
 

@@ -84,32 +84,7 @@ PAGES: dict[tuple[str, str], Rule] = {
 # (page, action or None, persona) -> what the walk found the code doing against the table.
 # Each is a strict xfail: the walk stays green until the code is fixed, then asks for the
 # entry to go.
-_PARCEL_BACK_FORM = (
-    "finding: the case page's parcel_back form (returns.forms.ParcelBackForm) inherits "
-    "ReceiveForm.params(), which always adds 'intact'; ParcelBackParams forbids it, so the "
-    "page refuses the action (参数“intact”无效) to every role the table allows"
-)
-_READ_WITHOUT_ROLE = (
-    "finding: the page checks only the shop, not {perm}; a user of the shop without a role "
-    "(here a superuser) gets 200 with the shop's record"
-)
-FINDINGS: dict[tuple[tuple[str, str], str | None, str], str] = {
-    **{
-        (ACT, "parcel_back", role): _PARCEL_BACK_FORM
-        for role in ("agent", "warehouse", "supervisor")
-    },
-    **{
-        (page, None, "superuser"): _READ_WITHOUT_ROLE.format(perm=PAGES[page].name)
-        for page in [
-            ("cases:inbox", "get"),
-            ("cases:detail", "get"),
-            ("cases:attachment", "get"),
-            ("cases:new", "get"),
-            ("orders:search", "get"),
-            ("orders:detail", "get"),
-        ]
-    },
-}
+FINDINGS: dict[tuple[tuple[str, str], str | None, str], str] = {}
 
 OUTSIDER = "outsider"
 SUPERUSER = "superuser"
@@ -530,13 +505,6 @@ def test_nobody_signed_in_is_sent_to_the_login_page(client, story, page, action,
     assert rows() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "finding: without htmx a refused case action answers 422 with the case page, which "
-        "renders forms only for the actions the role may take, so the refusal is not said"
-    ),
-)
 def test_a_refused_action_sent_without_htmx_says_why(client, story, shop):
     # The no-script fallback of the case page's forms: a plain POST.
     visit = VISITS[ACT](story, "agree")

@@ -195,6 +195,7 @@ def test_every_status_of_each_kind_is_present(loaded):
     assert _statuses("refund_only") == {
         "requested",
         "refunding",
+        "refund_failed",
         "completed",
         "refused",
         "disputed",

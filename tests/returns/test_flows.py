@@ -1010,7 +1010,14 @@ def test_compensation_above_the_threshold_goes_through_approval(shop, agent, sup
     assert ReturnDetail.objects.get(case=case).carried_out_at == T3
     assert last_event(case).after["amount"] == "60.00"
     assert Refund.objects.filter(case=case).count() == 0
-    assert actions_of(case) == ["create", "decide", "approve", "carry_out"]
+    assert actions_of(case) == [
+        "create",
+        "decide",
+        "approval_requested",
+        "approval_approved",
+        "approve",
+        "carry_out",
+    ]
 
 
 def test_the_requester_cannot_approve_their_own_compensation(shop, supervisor):

@@ -292,6 +292,8 @@ def test_jeans_bag_compensation_above_the_threshold_goes_through_approval(jeans,
     assert list(CaseEvent.objects.filter(case=case).values_list("action", flat=True)) == [
         "create",
         "decide",
+        "approval_requested",
+        "approval_approved",
         "approve",
         "carry_out",
     ]

@@ -353,16 +353,19 @@ def _decide(case, detail, actor, now, params):
     rule = approval_rule_for(shop_id=case.shop_id, case_kind=case.kind, cost=cost)
     if rule is not None:
         label = Remedy(remedy).label
-        approval_request(
-            case=case,
-            kind=ApprovalKind.COMPENSATION,
-            amount=cost,
-            summary=f"{label} {goods} {cost}" if goods else f"{label} {cost}",
-            actor=actor,
-            now=now,
-            rule=rule,
-        )
-        return CaseStatus.AWAITING_APPROVAL, NO_DEADLINE, {**after, "rule": rule.pk}
+
+        def request() -> None:
+            approval_request(
+                case=case,
+                kind=ApprovalKind.COMPENSATION,
+                amount=cost,
+                summary=f"{label} {goods} {cost}" if goods else f"{label} {cost}",
+                actor=actor,
+                now=now,
+                rule=rule,
+            )
+
+        return CaseStatus.AWAITING_APPROVAL, NO_DEADLINE, {**after, "rule": rule.pk}, request
     return CaseStatus.APPROVED, NO_DEADLINE, after
 
 
