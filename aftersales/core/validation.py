@@ -47,8 +47,6 @@ def reason_of(error: dict[str, Any]) -> str:
         return str(template)
 
 
-
-
 _CODES = {
     "string_too_long": "too_long",
     "decimal_parsing": "invalid_amount",

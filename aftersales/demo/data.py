@@ -22,6 +22,7 @@ from django.db.models import Count, ProtectedError
 
 from aftersales.accounts.models import ContactReveal, Department, Role, Shop, User
 from aftersales.approvals.models import Approval, ApprovalStatus
+from aftersales.approvals.services import approval_decide
 from aftersales.cases import services as case_services
 from aftersales.cases.models import Case
 from aftersales.core.models import Carrier
@@ -39,7 +40,6 @@ from aftersales.demo.orders import (
 from aftersales.demo.stories import Step, Story, all_stories
 from aftersales.orders.models import Order, OrderLine, Product, Shipment
 from aftersales.returns.models import Refund, RefundStatus
-from aftersales.approvals.services import approval_decide
 from aftersales.returns.services import (
     case_act,
     refund_settle,
@@ -376,9 +376,10 @@ class _Builder:
 
     def step(self, plan: _Plan, case_id: int, step: Step, when: dt.datetime, ctx: _Ctx) -> None:
         action = step.action
-        if action == "carry_out" and Approval.objects.filter(
-            case_id=case_id, status=ApprovalStatus.PENDING
-        ).exists():
+        if (
+            action == "carry_out"
+            and Approval.objects.filter(case_id=case_id, status=ApprovalStatus.PENDING).exists()
+        ):
             # The approval rules held this remedy (a reship or goods worth more than the
             # threshold): a supervisor approves it before it is carried out, as in the shop.
             self.step(plan, case_id, Step("approve", (0, 0), comment="同意"), when, ctx)

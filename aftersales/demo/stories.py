@@ -107,9 +107,7 @@ def _cancel(comment: str = "买家撤销了申请", gap: tuple[float, float] = (
     return Step("cancel", gap, comment=comment)
 
 
-def _decide(
-    remedy: str, low: int, high: int, goods: str = "", goods_value: int = 0
-) -> Step:
+def _decide(remedy: str, low: int, high: int, goods: str = "", goods_value: int = 0) -> Step:
     def params(ctx) -> dict[str, Any]:
         amount = ctx.whole_yuan(low, high) if high else Decimal("0.00")
         out = {"remedy": remedy, "amount": amount, "goods": goods}

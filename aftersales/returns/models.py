@@ -94,9 +94,8 @@ class Refund(models.Model):
     order_line = models.ForeignKey(
         "orders.OrderLine", on_delete=models.PROTECT, related_name="refunds"
     )
-    case = models.ForeignKey(
-        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
-    )
+    # Every refund belongs to a case: money moves only through a case's actions.
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="refunds")
     amount = money_field(_("退款金额"))
     # The outbound freight the buyer paid, refunded; capped by the order's freight.
     freight_amount = money_field(_("退运费"))

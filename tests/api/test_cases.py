@@ -336,9 +336,7 @@ def test_create_with_quantity_zero_is_422_naming_the_quantity(agent, socks):
     error = error_of(response)
     assert error["code"] == "out_of_range"
     assert error["field"] == "lines.1.quantity"
-    assert error["errors"] == [
-        {"field": "lines.1.quantity", "message": "必须大于 0"}
-    ]
+    assert error["errors"] == [{"field": "lines.1.quantity", "message": "必须大于 0"}]
     assert Case.objects.count() == 0
 
 

@@ -12,7 +12,7 @@ from aftersales.accounts.models import ContactReveal
 from aftersales.orders.models import Order, OrderLine, Shipment
 from aftersales.returns.models import Refund
 from tests.api import API, bearer_client, error_of, order_build, post_json
-from tests.factories import OrderFactory, ShipmentFactory, UserFactory
+from tests.factories import OrderFactory, ShipmentFactory, UserFactory, ledger_case
 
 # The seller centre's exports as they come (GBK, ="…" guards), shared with tests/orders.
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -544,6 +544,7 @@ def test_an_update_may_not_lower_a_line_below_its_refunds(importer, shop):
     line = OrderLine.objects.get()
     Refund.objects.create(
         shop=shop,
+        case=ledger_case(line.order),
         order_line=line,
         amount=Decimal("90.00"),
         idempotency_key="r-1",

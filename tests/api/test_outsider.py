@@ -61,6 +61,7 @@ def records(shop, agent, settings, tmp_path):
         idempotency_key="secret-key",
         actor=agent,
         now=NOW,
+        case_id=case.pk,
     )
     note = note_add(case=case, author=agent, body="秘密备注", now=NOW)
     attachment = attachment_add(

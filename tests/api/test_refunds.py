@@ -284,9 +284,10 @@ def test_a_refund_on_a_received_case_runs_its_refund_action(api, agent, warehous
     assert case.status == "refunding"
     assert case.events.filter(action="refund").count() == 1
     # The buyer's return freight, the seller's to bear for a quality return, goes back with it.
-    assert sorted(
-        (str(r.amount), str(r.return_freight_amount)) for r in case.refunds.all()
-    ) == [("0.00", "12.00"), ("10.00", "0.00")]
+    assert sorted((str(r.amount), str(r.return_freight_amount)) for r in case.refunds.all()) == [
+        ("0.00", "12.00"),
+        ("10.00", "0.00"),
+    ]
 
 
 def test_a_refund_on_a_case_not_at_a_refunding_step_is_409(api, agent, socks, line):

@@ -115,3 +115,28 @@ class ShipmentFactory(factory.django.DjangoModelFactory):
     carrier = factory.SubFactory(CarrierFactory)
     waybill_no = factory.Sequence(lambda n: f"YT{n:012d}")
     shipped_at = dt.datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
+
+
+def ledger_case(order, *, now=dt.datetime(2026, 11, 14, 1, 0, tzinfo=UTC)):
+    """A compensation case on ``order`` that the refund ledger's own tests hang refunds on:
+    every refund belongs to a case, and these tests are about the ledger, not the flow. Written
+    directly, one per order."""
+    from aftersales.cases.models import Case, CaseLine
+
+    case = Case.objects.filter(order=order, buyer_claim="ledger").first()
+    if case is not None:
+        return case
+    case = Case.objects.create(
+        number=f"LEDGER{order.pk:010d}",
+        shop_id=order.shop_id,
+        order=order,
+        kind="compensation",
+        status="approved",
+        buyer_claim="ledger",
+        created_at=now,
+        updated_at=now,
+    )
+    CaseLine.objects.bulk_create(
+        [CaseLine(case=case, order_line=line, quantity=line.quantity) for line in order.lines.all()]
+    )
+    return case

@@ -25,6 +25,7 @@ from aftersales.orders.services import (
     order_upsert_many,
 )
 from aftersales.returns.models import Refund, RefundStatus
+from tests.factories import ledger_case
 from tests.orders.test_import import ITEMS_SAMPLE, ORDERS_SAMPLE, edited, sample_rows, write
 from tests.orders.test_import_upsert import an_order
 
@@ -53,6 +54,7 @@ def hold(line, amount="0.00", freight="0.00", status=RefundStatus.PENDING) -> Re
     settled = None if status == RefundStatus.PENDING else NOW
     return Refund.objects.create(
         shop_id=line.order.shop_id,
+        case=ledger_case(line.order),
         order_line=line,
         amount=D(amount),
         freight_amount=D(freight),

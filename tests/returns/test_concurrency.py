@@ -25,7 +25,7 @@ from aftersales.orders.models import Product
 from aftersales.returns.kinds import CaseStatus
 from aftersales.returns.models import Refund, RefundStatus
 from aftersales.returns.services import case_act, refund_request, refund_settle
-from tests.factories import ProductFactory, UserFactory
+from tests.factories import ProductFactory, UserFactory, ledger_case
 from tests.returns.factories import NOW, act, case_open, order_build, reloaded, sh
 
 D = Decimal
@@ -106,9 +106,16 @@ def line(shop):
 def test_sixty_equal_refunds_at_once_fill_the_line_exactly(line):
     """60 x 10.00 on a line paid 500.00: exactly 50 fit, 10 are refused by the cap."""
 
+    ledger = ledger_case(line.order).pk
+
     def work(i):
         return refund_request(
-            order_line=line, amount=D("10.00"), idempotency_key=f"eq-{i}", actor=None, now=NOW
+            case_id=ledger,
+            order_line=line,
+            amount=D("10.00"),
+            idempotency_key=f"eq-{i}",
+            actor=None,
+            now=NOW,
         )
 
     results = run_together(60, work)
@@ -129,9 +136,16 @@ def test_refunds_of_mixed_amounts_at_once_never_exceed_what_was_paid(line):
     amounts = [D(rng.randint(500, 2000)) / 100 for _ in range(60)]
     assert sum(amounts) > line.amount_paid
 
+    ledger = ledger_case(line.order).pk
+
     def work(i):
         return refund_request(
-            order_line=line, amount=amounts[i], idempotency_key=f"mix-{i}", actor=None, now=NOW
+            case_id=ledger,
+            order_line=line,
+            amount=amounts[i],
+            idempotency_key=f"mix-{i}",
+            actor=None,
+            now=NOW,
         )
 
     results = run_together(60, work)
@@ -155,9 +169,16 @@ def test_refunds_of_mixed_amounts_at_once_never_exceed_what_was_paid(line):
 @pytest.mark.postgres
 @postgres_only
 def test_fifty_requests_with_one_key_make_one_refund(line):
+    ledger = ledger_case(line.order).pk
+
     def work(i):
         return refund_request(
-            order_line=line, amount=D("19.80"), idempotency_key="same", actor=None, now=NOW
+            case_id=ledger,
+            order_line=line,
+            amount=D("19.80"),
+            idempotency_key="same",
+            actor=None,
+            now=NOW,
         )
 
     results = run_together(50, work)
@@ -246,7 +267,12 @@ def test_two_refund_actions_at_once_refund_once(shop, agents, warehouse):
 @postgres_only
 def test_settling_one_refund_both_ways_at_once_settles_it_once(line):
     refund, _ = refund_request(
-        order_line=line, amount=D("19.80"), idempotency_key="k", actor=None, now=NOW
+        order_line=line,
+        amount=D("19.80"),
+        idempotency_key="k",
+        actor=None,
+        now=NOW,
+        case_id=ledger_case(line.order).pk,
     )
 
     def work(i):

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from aftersales.approvals.models import Approval, ApprovalKind, ApprovalStatus
+from aftersales.approvals.services import approval_decide
 from aftersales.cases import workflows
 from aftersales.cases.models import Case, CaseEvent, CaseLine
 from aftersales.core.errors import (
@@ -19,7 +20,6 @@ from aftersales.orders.models import Product, Shipment
 from aftersales.returns import services as flows
 from aftersales.returns.kinds import CaseKind, CaseStatus
 from aftersales.returns.models import FreightCharge, Refund, RefundStatus, ReturnDetail
-from aftersales.approvals.services import approval_decide
 from aftersales.returns.services import refund_settle
 from tests.factories import ProductFactory, ShipmentFactory
 from tests.returns.factories import (
@@ -555,7 +555,9 @@ def test_failed_refund_is_retried_then_completes(shop, agent):
     act(case, "agree", agent, T1)
     [first] = refunds_of(case)
 
-    refund_settle(actor=None, refund_id=first.pk, succeeded=False, now=T2, failure_reason="账户异常")
+    refund_settle(
+        actor=None, refund_id=first.pk, succeeded=False, now=T2, failure_reason="账户异常"
+    )
 
     case = reloaded(case)
     # Back in a queue with a day to act, never left "refunding".

@@ -8,6 +8,7 @@ from aftersales.core.errors import DomainError
 from aftersales.returns.models import Refund, RefundStatus
 from aftersales.returns.services import refund_request, refund_settle
 from aftersales.returns.services import refunds as ledger
+from tests.factories import ledger_case
 from tests.returns.factories import case_open, order_build, sh
 
 D = Decimal
@@ -22,6 +23,7 @@ def order(shop):
 
 
 def _request(line, amount, key, actor=None, **extra):
+    extra.setdefault("case_id", ledger_case(line.order).pk)
     return refund_request(
         order_line=line, amount=amount, idempotency_key=key, actor=actor, now=NOW, **extra
     )
@@ -46,7 +48,7 @@ def test_request_records_a_pending_refund(order, agent):
     refund = Refund.objects.get(pk=refund.pk)
     assert refund.shop_id == _order.shop_id
     assert refund.order_line == socks
-    assert refund.case is None
+    assert refund.case == ledger_case(_order)
     assert refund.amount == D("19.80")
     assert refund.freight_amount == D("0.00")
     assert refund.status == RefundStatus.PENDING
@@ -108,7 +110,9 @@ def test_a_succeeded_refund_holds_its_amount(order):
 def test_a_failed_refund_frees_its_amount(order):
     _order, (socks, _shorts) = order
     first, _ = _request(socks, D("99.00"), "k1")
-    refund_settle(actor=None, refund_id=first.pk, succeeded=False, now=LATER, failure_reason="账户冻结")
+    refund_settle(
+        actor=None, refund_id=first.pk, succeeded=False, now=LATER, failure_reason="账户冻结"
+    )
 
     again, created = _request(socks, D("99.00"), "k2")
 
@@ -315,7 +319,9 @@ def test_settle_failed_keeps_the_reason(order):
     _order, (socks, _shorts) = order
     refund, _ = _request(socks, D("19.80"), "k1")
 
-    refund_settle(actor=None, refund_id=refund.pk, succeeded=False, now=LATER, failure_reason="账户冻结")
+    refund_settle(
+        actor=None, refund_id=refund.pk, succeeded=False, now=LATER, failure_reason="账户冻结"
+    )
 
     refund.refresh_from_db()
     assert (refund.status, refund.failure_reason, refund.settled_at) == (
@@ -332,8 +338,7 @@ def test_settle_twice_the_same_way_changes_nothing(order, succeeded):
     refund_settle(actor=None, refund_id=refund.pk, succeeded=succeeded, now=LATER)
 
     again, changed = refund_settle(
-        actor=None,
-        refund_id=refund.pk, succeeded=succeeded, now=sh(2026, 11, 20, 0, 0)
+        actor=None, refund_id=refund.pk, succeeded=succeeded, now=sh(2026, 11, 20, 0, 0)
     )
 
     assert changed is False
@@ -350,8 +355,37 @@ def test_settle_the_opposite_way_is_refused(order, succeeded):
     settled_as = RefundStatus.SUCCEEDED if succeeded else RefundStatus.FAILED
 
     with pytest.raises(DomainError) as exc:
-        refund_settle(actor=None, refund_id=refund.pk, succeeded=not succeeded, now=sh(2026, 11, 20, 0, 0))
+        refund_settle(
+            actor=None, refund_id=refund.pk, succeeded=not succeeded, now=sh(2026, 11, 20, 0, 0)
+        )
 
     assert exc.value.code == "refund_already_settled"
     refund.refresh_from_db()
     assert (refund.status, refund.settled_at) == (settled_as, LATER)
+
+
+def test_a_refund_without_a_case_is_refused_and_the_database_agrees(order, agent):
+    from django.db import IntegrityError, transaction
+
+    _order, (socks, _shorts) = order
+
+    with pytest.raises(DomainError) as exc:
+        refund_request(
+            order_line=socks,
+            amount=D("1.00"),
+            idempotency_key="k",
+            actor=agent,
+            now=NOW,
+            case_id=None,
+        )
+    assert (exc.value.code, exc.value.field) == ("case_required", "case_id")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Refund.objects.create(
+            shop_id=_order.shop_id,
+            order_line=socks,
+            amount=D("1.00"),
+            idempotency_key="raw",
+            request_fingerprint="raw",
+            created_at=NOW,
+        )
+    assert Refund.objects.count() == 0

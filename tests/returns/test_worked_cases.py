@@ -6,12 +6,12 @@ from decimal import Decimal
 import pytest
 
 from aftersales.approvals.models import Approval, ApprovalStatus
+from aftersales.approvals.services import approval_decide
 from aftersales.cases.models import Case, CaseEvent, CaseNote
 from aftersales.cases.services import note_add
 from aftersales.core.errors import DomainError, PermissionDeniedError
 from aftersales.returns.kinds import CaseStatus
 from aftersales.returns.models import FreightCharge, Refund, RefundStatus, ReturnDetail
-from aftersales.approvals.services import approval_decide
 from aftersales.returns.services import refund_request, refund_settle
 from tests.returns.factories import act, case_open, order_build, reloaded, sh, written
 
@@ -168,6 +168,7 @@ def test_socks_line_never_refunds_more_than_was_paid_across_cases(socks, agent, 
             idempotency_key="one-cent-more",
             actor=agent,
             now=sh(2026, 11, 17, 11, 0),
+            case_id=back.pk,
         )
     assert exc.value.code == "refund_exceeds_paid"
 

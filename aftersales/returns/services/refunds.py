@@ -54,6 +54,7 @@ MSG_RETURN_FREIGHT_CAP = _(
     "退回运费补偿超出本售后单记录的卖家承担退回运费：记录 %(recorded)s 元，最多还可退 %(left)s 元。"
 )
 MSG_RETURN_FREIGHT_NO_CASE = _("退回运费补偿必须属于一个售后单。")
+MSG_REFUND_NEEDS_CASE = _("退款必须属于一个售后单；没有售后单的退款请按补偿办理。")
 
 
 def _fingerprint(
@@ -112,15 +113,19 @@ def refund_request(
     idempotency_key: str,
     actor: User | None,
     now: dt.datetime,
+    case_id: int,
     freight_amount: Decimal = ZERO,
     return_freight_amount: Decimal = ZERO,
-    case_id: int | None = None,
 ) -> tuple[Refund, bool]:
     """Record a refund as pending. Returns (refund, created). The same key with the same
     content returns the first refund and moves no money again.
 
     ``actor`` None is the system carrying out a decision already checked (a case action);
-    a person must hold the refund permission in the line's shop."""
+    a person must hold the refund permission in the line's shop. Every refund belongs to a
+    case: money moves through a case's actions, and a refund without one is a compensation
+    (``returns.services.money.compensation_refund``)."""
+    if case_id is None:
+        raise DomainError(MSG_REFUND_NEEDS_CASE, field="case_id", code="case_required")
     if actor is not None:
         authorize(actor, Perm.REFUND_REQUEST, shop_id=order_line.order.shop_id)
     # The key's column holds 64 characters: longer fails the insert on PostgreSQL and is kept
