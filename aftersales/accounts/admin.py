@@ -18,7 +18,7 @@ class StaffAdmin(UserAdmin):
 
 @admin.register(Shop)
 class ShopAdmin(admin.ModelAdmin):
-    list_display = ("name", "platform_shop_id", "compensation_approval_threshold")
+    list_display = ("name", "platform_shop_id")
 
 
 @admin.register(Department)

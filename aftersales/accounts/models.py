@@ -1,6 +1,5 @@
 import hashlib
 import secrets
-from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -56,9 +55,6 @@ class Shop(models.Model):
     return_address = models.CharField(_("退货地址"), max_length=255, blank=True)
     return_contact = models.CharField(_("退货联系人"), max_length=64, blank=True)
     return_phone = models.CharField(_("退货电话"), max_length=32, blank=True)
-    compensation_approval_threshold = models.DecimalField(
-        _("补偿审批阈值"), max_digits=12, decimal_places=2, default=Decimal("50.00")
-    )
 
     class Meta:
         verbose_name = _("店铺")

@@ -89,6 +89,12 @@ class Case(models.Model):
 
         return registry.status_label(self.kind, self.status)
 
+    @property
+    def status_alert(self) -> bool:
+        from aftersales.cases.registry import registry
+
+        return registry.status_alert(self.kind, self.status)
+
 
 class CaseLine(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="lines")

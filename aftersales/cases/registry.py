@@ -102,6 +102,9 @@ class Kind:
     event_labels: Mapping[str, StrOrPromise] = field(default_factory=dict)
     # A line under an event on the timeline, in words (the refund settled and for how much).
     describe_event: Callable[[Any], str] | None = None
+    # Statuses that mean something went wrong and a person must act (a refund that failed):
+    # marked in red in the inbox and on the case page.
+    alert_statuses: frozenset[str] = frozenset()
 
     @property
     def initial_status(self) -> str:
@@ -175,6 +178,10 @@ class Registry:
     def kind_label(self, code: str) -> str:
         kind = self._kinds.get(code)
         return str(kind.label) if kind else code
+
+    def status_alert(self, kind_code: str, status: str) -> bool:
+        kind = self._kinds.get(kind_code)
+        return kind is not None and status in kind.alert_statuses
 
     def status_label(self, kind_code: str, status: str) -> str:
         kind = self._kinds.get(kind_code)

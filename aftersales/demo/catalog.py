@@ -38,7 +38,6 @@ SHOP_DETAILS = {
         "return_phone": "0592-5713320",
     },
 }
-COMPENSATION_THRESHOLD = Decimal("50.00")
 
 DEPARTMENTS = ("客服部", "仓储部", "发货组", "运营部")
 

@@ -245,7 +245,6 @@ class _Builder:
         for name in ALL_SHOPS:
             shop = Shop.objects.create(
                 name=name,
-                compensation_approval_threshold=catalog.COMPENSATION_THRESHOLD,
                 **catalog.SHOP_DETAILS[name],
             )
             self.shops[name] = shop

@@ -190,11 +190,6 @@ def response_deadline(requested_at: dt.datetime) -> dt.datetime:
     return requested_at + RESPONSE_WINDOW
 
 
-def needs_approval(*, amount: Decimal, threshold: Decimal) -> bool:
-    """Compensation above the shop's threshold goes to a supervisor; at it, it does not."""
-    return to_money(amount) > to_money(threshold)
-
-
 def refundable(*, paid: Decimal, held: Decimal) -> Decimal:
     """What may still be refunded: paid less what pending and succeeded refunds hold."""
     return max(to_money(paid) - to_money(held), ZERO)

@@ -248,6 +248,7 @@ def register() -> None:
                 after_action=_after_action,
                 event_labels=kinds.EVENT_LABELS,
                 describe_event=describe_event,
+                alert_statuses=frozenset({CaseStatus.REFUND_FAILED.value}) & reached,
             )
         )
     from aftersales.returns.services.flows.opening import return_case_open_from

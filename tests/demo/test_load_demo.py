@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from aftersales.accounts.models import Department, Shop, User
 from aftersales.approvals.models import Approval
+from aftersales.approvals.selectors import approval_rule_for
 from aftersales.cases.models import Case, CaseEvent, CaseLine, CaseNote
 from aftersales.core.models import Carrier
 from aftersales.demo.data import demo_reset
@@ -92,7 +93,8 @@ def test_two_demo_shops_and_a_third_for_the_outsider(loaded):
         assert shop.return_address
         assert shop.return_contact
         assert shop.return_phone
-        assert shop.compensation_approval_threshold == Decimal("50.00")
+        rule = approval_rule_for(shop_id=shop.pk, case_kind="compensation", cost=Decimal("51"))
+        assert rule.threshold == Decimal("50.00")
     assert set(Department.objects.values_list("name", flat=True)) == {
         "客服部",
         "仓储部",
@@ -343,7 +345,7 @@ def test_the_jeans_cases(loaded):
     assert (bag.reason, bag.status) == ("quality", "awaiting_approval")
     approval = bag.approvals.get()
     assert (approval.status, approval.amount) == ("pending", Decimal("120.00"))
-    assert approval.amount > bag.shop.compensation_approval_threshold
+    assert approval.amount > approval.rule.threshold
     assert approval.requested_by.username == "agent"
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from aftersales.approvals.models import Approval, ApprovalKind, ApprovalStatus
+from aftersales.approvals.selectors import approval_rule_for
 from aftersales.approvals.services import approval_decide
 from aftersales.cases import workflows
 from aftersales.cases.models import Case, CaseEvent, CaseLine
@@ -1090,7 +1091,10 @@ def test_an_approval_is_decided_once(shop, agent, supervisor):
 
 
 def test_compensation_at_exactly_the_threshold_needs_no_approval(shop, agent):
-    assert shop.compensation_approval_threshold == D("50.00")
+    # Every shop's default rule: above 50.00 a supervisor approves.
+    assert approval_rule_for(
+        shop_id=shop.pk, case_kind="compensation", cost=D("50.01")
+    ).threshold == D("50.00")
     case, _line = _compensation(shop, agent)
 
     act(case, "decide", agent, T1, remedy="cash", amount="50.00")

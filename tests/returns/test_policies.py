@@ -22,7 +22,6 @@ from aftersales.returns.policies import (
     SignIn,
     fault_party_for,
     freight_shares,
-    needs_approval,
     no_reason_return_decision,
     no_reason_window,
     refundable,
@@ -676,29 +675,6 @@ def test_reship_deadline_is_a_shanghai_midnight_after_the_decision(decided_at):
 
 # --- approval and the refund ledger --------------------------------------------------------
 
-THRESHOLD = Decimal("200.00")
-
-
-@pytest.mark.parametrize(
-    ("amount", "expected"),
-    [
-        (Decimal("200.01"), True),
-        (Decimal("1000"), True),
-        (Decimal("200.00"), False),
-        (Decimal("200"), False),
-        (Decimal("199.99"), False),
-        (Decimal("0.00"), False),
-        (Decimal("200.004"), False),  # rounds to 200.00: at the threshold
-        (Decimal("200.005"), True),  # rounds half up to 200.01
-    ],
-)
-def test_needs_approval_above_the_threshold_only(amount, expected):
-    assert needs_approval(amount=amount, threshold=THRESHOLD) is expected
-
-
-def test_needs_approval_refuses_a_float():
-    with pytest.raises(TypeError):
-        needs_approval(amount=200.01, threshold=THRESHOLD)
 
 
 @pytest.mark.parametrize(

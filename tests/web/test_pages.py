@@ -153,3 +153,24 @@ def test_the_inbox_costs_the_same_few_queries_for_one_case_or_thirty(
     with django_assert_num_queries(len(one.captured_queries)):
         page = client.get(reverse("cases:inbox")).content.decode()
     assert page.count("data-case=") == 30
+
+
+def test_a_failed_refund_is_marked_in_the_inbox_and_on_the_case(client, agent, order):
+    from aftersales.returns.services import case_act, refund_settle
+
+    line = order.lines.get()
+    case = return_case_open(
+        order=order, kind="refund_only", lines=[(line, 1)], reason="shortage", actor=agent, now=NOW
+    )
+    case_act(case_id=case.pk, action="agree", actor=agent, now=NOW)
+    refund_settle(
+        refund_id=case.refunds.get().pk, succeeded=False, actor=agent, now=NOW, failure_reason="x"
+    )
+    client.force_login(agent)
+
+    inbox = client.get(reverse("cases:inbox")).content.decode()
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+
+    assert '<span class="badge text-bg-danger status-alert">退款失败</span>' in inbox
+    assert 'text-bg-danger fs-6" id="case-status">退款失败</span>' in page
+    assert "重新退款" in page
