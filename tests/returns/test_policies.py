@@ -676,7 +676,6 @@ def test_reship_deadline_is_a_shanghai_midnight_after_the_decision(decided_at):
 # --- approval and the refund ledger --------------------------------------------------------
 
 
-
 @pytest.mark.parametrize(
     ("paid", "held", "expected"),
     [
