@@ -5,6 +5,10 @@ import pytest
 
 from tests.factories import ShopFactory, UserFactory
 
+# The real browser's fixtures (one Chromium for the whole session, whichever folder a browser
+# test is in) and the hook that runs browser tests last.
+pytest_plugins = ["tests.browser.fixtures"]
+
 
 @pytest.fixture
 def shop(db):
