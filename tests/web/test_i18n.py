@@ -1,4 +1,4 @@
-"""English, the second language: the switch, the pages, the API's errors, and a catalogue with
+"""English, the second language: the switch, the pages, the API's errors, and catalogues with
 nothing left untranslated.
 
 Chinese is the source language, so a string that misses the catalogue still shows (in Chinese)
@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
@@ -19,15 +20,36 @@ from tests.api import API, bearer_client, error_of, post_json
 
 NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
-COMPILED = CATALOGUE.with_suffix(".mo")
+
+
+def _our_catalogues() -> list[Path]:
+    """Every .po of ours: the project's (LOCALE_PATHS) and those an app of ours keeps in its own
+    locale directory (makemessages puts an app's strings there once the directory exists).
+    Installed packages' catalogues are theirs to keep."""
+    base = Path(settings.BASE_DIR)
+    dirs = [Path(p) for p in settings.LOCALE_PATHS]
+    for app in apps.get_app_configs():
+        path = Path(app.path)
+        if path.is_relative_to(base) and "site-packages" not in path.parts:
+            dirs.append(path / "locale")
+    return sorted({po for d in dirs for po in d.glob("*/LC_MESSAGES/*.po")})
+
+
+CATALOGUES = _our_catalogues()
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _compiled_catalogue():
-    """`make test` compiles the catalogue first; a bare `pytest` after editing the .po would
-    otherwise test yesterday's English. Compiles only when the .mo is missing or older."""
-    if not COMPILED.exists() or COMPILED.stat().st_mtime < CATALOGUE.stat().st_mtime:
+    """`make test` compiles the catalogues first; a bare `pytest` after editing a .po would
+    otherwise test yesterday's English. Compiles only when a .mo is missing or older."""
+    stale = [
+        po
+        for po in CATALOGUES
+        if not po.with_suffix(".mo").exists()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale:
         call_command(
             "compilemessages", locale=["en"], ignore_patterns=[".venv", "node_modules"], verbosity=0
         )
@@ -260,7 +282,7 @@ def test_api_case_status_label_and_missing_login_in_english(client, agent, retur
     assert error_of(anonymous)["message"] == "Sign in or provide a valid API token first."
 
 
-# --- the catalogue --------------------------------------------------------------------------
+# --- the catalogues -------------------------------------------------------------------------
 
 _ENTRY_LINE = re.compile(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+"(.*)"\s*$')
 _CONTINUATION = re.compile(r'^"(.*)"\s*$')
@@ -302,7 +324,7 @@ def _po_entries(text: str) -> list[dict]:
             entry[key] = value
             continue
         match = _CONTINUATION.match(line)
-        assert match, f"unexpected line in {CATALOGUE.name}: {line!r}"
+        assert match, f"unexpected line in a catalogue: {line!r}"
         assert key, f"a continuation before any msgid or msgstr: {line!r}"
         entry[key] += match.group(1)
     close()
@@ -330,23 +352,58 @@ def test_po_parser_reads_multiline_plural_and_obsolete_entries():
     ]
 
 
-def test_every_message_is_translated():
-    entries = _po_entries(CATALOGUE.read_text(encoding="utf-8"))
+def _name(po: Path) -> str:
+    return str(po.relative_to(settings.BASE_DIR))
+
+
+def test_the_catalogues_are_found():
+    # The project's and the approvals app's own; a catalogue the search missed would go unchecked.
+    assert {
+        "locale/en/LC_MESSAGES/django.po",
+        "aftersales/approvals/locale/en/LC_MESSAGES/django.po",
+    } <= {_name(po) for po in CATALOGUES}
+
+
+@pytest.mark.parametrize("catalogue", CATALOGUES, ids=_name)
+def test_every_message_is_translated(catalogue):
+    entries = _po_entries(catalogue.read_text(encoding="utf-8"))
 
     untranslated = [e["msgid"] for e in entries if not all(e["msgstr"])]
     # compilemessages leaves fuzzy entries out: they show in Chinese as surely as empty ones.
     fuzzy = [e["msgid"] for e in entries if "fuzzy" in e["flags"]]
 
-    assert len(entries) > 300
+    assert entries
     assert untranslated == []
     assert fuzzy == []
+
+
+def test_the_project_catalogue_is_the_whole_product():
+    # A sanity floor: a catalogue cut short (a bad merge, an extraction from the wrong
+    # directory) would otherwise pass as "nothing untranslated".
+    assert len(_po_entries(CATALOGUE.read_text(encoding="utf-8"))) > 300
+
+
+def test_a_message_in_two_catalogues_reads_the_same():
+    """The same source string in the project's catalogue and an app's shows the project's
+    English everywhere (LOCALE_PATHS come first): an app's different English never shows."""
+    seen: dict[str, tuple[str, list[str]]] = {}
+    differing = []
+    for po in CATALOGUES:
+        for e in _po_entries(po.read_text(encoding="utf-8")):
+            key = e.get("msgctxt", "") + "\x04" + e["msgid"]
+            if key in seen and seen[key][1] != e["msgstr"]:
+                differing.append((e["msgid"], seen[key], (_name(po), e["msgstr"])))
+            seen.setdefault(key, (_name(po), e["msgstr"]))
+
+    assert differing == []
 
 
 _PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]?\d*(?:\.\d+)?[sdfir]|\{\w+\}")
 
 
-def test_translations_keep_every_placeholder():
-    entries = _po_entries(CATALOGUE.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("catalogue", CATALOGUES, ids=_name)
+def test_translations_keep_every_placeholder(catalogue):
+    entries = _po_entries(catalogue.read_text(encoding="utf-8"))
 
     broken = [
         (e["msgid"], s)
