@@ -134,11 +134,11 @@ class Registry:
         if kind.code in self._kinds:
             raise ImproperlyConfigured(f"case kind {kind.code!r} registered twice")
         statuses = set(kind.statuses)
-        for source, action, target in kind.moves:
+        for source, by, target in kind.moves:
             if source not in statuses or target not in statuses:
                 raise ImproperlyConfigured(f"{kind.code}: move {source}->{target} names a status")
-            if action not in kind.actions:
-                raise ImproperlyConfigured(f"{kind.code}: move by {action!r} has no Action")
+            if by not in kind.actions:
+                raise ImproperlyConfigured(f"{kind.code}: move by {by!r} has no Action")
         if not kind.closed <= statuses:
             raise ImproperlyConfigured(f"{kind.code}: closed statuses must be its own")
         for name, action in kind.actions.items():
@@ -187,7 +187,7 @@ class Registry:
         kind = self._kinds.get(kind_code)
         if kind is not None and status in kind.statuses:
             return str(kind.statuses[status])
-        return dict(self.status_choices()).get(status, status) if status else ""
+        return str(dict(self.status_choices()).get(status, status)) if status else ""
 
     def actions_for(self, kind_code: str, status: str) -> dict[str, frozenset[str]]:
         return self._flows.get(kind_code, {}).get(status, {})
