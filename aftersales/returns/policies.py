@@ -56,7 +56,9 @@ def no_reason_window(sign_in: SignIn) -> tuple[dt.datetime, dt.datetime] | None:
     """The seven-day no-reason window as (start, end) in UTC; None if not signed yet.
 
     Exact sign-in: ends 168 hours after it. Date only: starts at 00:00 of the next day in
-    Asia/Shanghai and ends 168 hours after that start. A request at the very end still counts.
+    Asia/Shanghai and ends 168 hours after that start. The window is half-open, [start, end):
+    seven days are over once 168 hours have passed (满168小时), so a request at exactly the end
+    is outside it and one a second earlier is inside.
     """
     if sign_in.at is not None:
         start = sign_in.at.astimezone(UTC)
@@ -87,7 +89,7 @@ def no_reason_return_decision(
         # Not signed yet: the buyer may still refuse or return; the window has not started.
         return Decision(True)
     _, end = window
-    if requested_at > end:
+    if requested_at >= end:
         return Decision(False, WINDOW_CLOSED, end)
     return Decision(True, window_end=end)
 

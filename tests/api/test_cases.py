@@ -185,7 +185,7 @@ def test_create_a_return_before_sign_in_is_refused(agent, shop):
     response = post_json(
         bearer_client(agent),
         f"{API}/cases",
-        _create_body(order, [(lines[0], 1)], kind="exchange"),
+        _create_body(order, [(lines[0], 1)], kind="exchange", reason="no_reason"),
     )
 
     assert response.status_code == 400

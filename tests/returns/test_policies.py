@@ -55,16 +55,29 @@ def test_exact_sign_in_window_runs_168_hours_from_it():
     assert no_reason_window(SignIn(at=SIGNED_AT)) == (SIGNED_AT, EXACT_END)
 
 
-def test_exact_sign_in_request_at_the_very_end_is_allowed():
+def test_exact_sign_in_request_at_exactly_168_hours_is_outside():
+    # 满168小时: once 168 hours have passed the seven days are over.
     decision = no_reason_return_decision(
         eligible=True, sign_in=SignIn(at=SIGNED_AT), requested_at=EXACT_END
+    )
+
+    assert decision == Decision(False, WINDOW_CLOSED, EXACT_END)
+
+
+def test_exact_sign_in_request_one_second_before_the_end_is_inside():
+    decision = no_reason_return_decision(
+        eligible=True,
+        sign_in=SignIn(at=SIGNED_AT),
+        requested_at=EXACT_END - dt.timedelta(seconds=1),
     )
 
     assert decision == Decision(True, "", EXACT_END)
 
 
 @pytest.mark.parametrize(
-    "late", [dt.timedelta(microseconds=1), dt.timedelta(seconds=1)], ids=["1us", "1s"]
+    "late",
+    [dt.timedelta(0), dt.timedelta(microseconds=1), dt.timedelta(seconds=1)],
+    ids=["0", "1us", "1s"],
 )
 def test_exact_sign_in_request_after_the_end_is_refused(late):
     decision = no_reason_return_decision(
@@ -93,11 +106,11 @@ def test_date_only_sign_in_window_starts_at_shanghai_midnight_of_the_next_day():
     assert end.tzinfo is UTC
 
 
-def test_date_only_sign_in_request_at_shanghai_midnight_ending_the_window_is_allowed():
+def test_date_only_sign_in_request_one_second_before_the_eighth_day_is_inside():
     decision = no_reason_return_decision(
         eligible=True,
         sign_in=SignIn(on=dt.date(2026, 11, 10)),
-        requested_at=shanghai(2026, 11, 18, 0, 0),
+        requested_at=shanghai(2026, 11, 17, 23, 59, 59),
     )
 
     assert decision == Decision(True, "", utc(2026, 11, 17, 16, 0))
@@ -105,8 +118,12 @@ def test_date_only_sign_in_request_at_shanghai_midnight_ending_the_window_is_all
 
 @pytest.mark.parametrize(
     "requested_at",
-    [shanghai(2026, 11, 18, 0, 0, 1), shanghai(2026, 11, 18, 0, 0, 0, 1)],
-    ids=["1s-later", "1us-later"],
+    [
+        shanghai(2026, 11, 18, 0, 0),
+        shanghai(2026, 11, 18, 0, 0, 1),
+        shanghai(2026, 11, 18, 0, 0, 0, 1),
+    ],
+    ids=["00:00-of-the-eighth-day", "1s-later", "1us-later"],
 )
 def test_date_only_sign_in_request_after_the_window_is_refused(requested_at):
     decision = no_reason_return_decision(
@@ -225,7 +242,7 @@ aware_times = st.datetimes(
 
 
 @given(signed_at=aware_times, requested_at=aware_times)
-def test_exact_sign_in_allowed_iff_request_at_or_before_the_end(signed_at, requested_at):
+def test_exact_sign_in_allowed_iff_request_before_the_end(signed_at, requested_at):
     # 168 hours of elapsed time: added in UTC, since adding to a New York time would be wall
     # clock arithmetic and lose or gain an hour across a daylight-saving change.
     end = signed_at.astimezone(UTC) + dt.timedelta(hours=168)
@@ -234,7 +251,7 @@ def test_exact_sign_in_allowed_iff_request_at_or_before_the_end(signed_at, reque
         eligible=True, sign_in=SignIn(at=signed_at), requested_at=requested_at
     )
 
-    assert decision.allowed is (requested_at <= end)
+    assert decision.allowed is (requested_at < end)
     assert decision.window_end == end
     assert decision.reason == ("" if decision.allowed else WINDOW_CLOSED)
 
@@ -243,7 +260,7 @@ def test_exact_sign_in_allowed_iff_request_at_or_before_the_end(signed_at, reque
     signed_on=st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2099, 12, 30)),
     requested_at=aware_times,
 )
-def test_date_only_sign_in_allowed_iff_request_at_or_before_the_end(signed_on, requested_at):
+def test_date_only_sign_in_allowed_iff_request_before_the_end(signed_on, requested_at):
     next_midnight = dt.datetime.combine(signed_on + dt.timedelta(days=1), dt.time(), SHANGHAI)
     end = next_midnight.astimezone(UTC) + dt.timedelta(hours=168)
 
@@ -252,7 +269,7 @@ def test_date_only_sign_in_allowed_iff_request_at_or_before_the_end(signed_on, r
     )
 
     assert no_reason_window(SignIn(on=signed_on)) == (next_midnight, end)
-    assert decision.allowed is (requested_at <= end)
+    assert decision.allowed is (requested_at < end)
     assert decision.window_end == end
 
 

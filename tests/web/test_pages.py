@@ -82,6 +82,8 @@ def test_new_case_from_order(client, agent, order):
     case = Case.objects.get(order=order)
     assert response.status_code == 302
     assert case.reason == "quality"
+    # A case you open is yours.
+    assert case.assignee == agent
 
 
 def test_new_case_without_lines_names_the_problem(client, agent, order):

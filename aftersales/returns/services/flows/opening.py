@@ -51,6 +51,7 @@ def return_case_open(
     freight_insurance: bool = False,
     refused_at: dt.datetime | None = None,
     priority: int | None = None,
+    assignee: User | None = None,
 ) -> Case:
     """Register a buyer's request. The seven-day rule is checked here, line by line, for a
     no-reason request; quality and other seller-fault reasons are not bounded by it."""
@@ -61,8 +62,11 @@ def return_case_open(
             MSG_UNKNOWN_REASON % {"reason": reason}, field="reason", code="invalid_reason"
         )
     sign_in = _outbound_sign_in(order)
+    # A buyer's own reason needs the goods signed for (the seven days run from it); a fault of
+    # the seller is never refused for want of a sign-in time, which the tracking may not have.
     if (
         kind in (CaseKind.RETURN_REFUND, CaseKind.EXCHANGE)
+        and policies.fault_party_for(reason) == "buyer"
         and policies.no_reason_window(sign_in) is None
     ):
         raise DomainError(MSG_NOT_SIGNED_RETURN, field="kind", code="not_signed")
@@ -109,6 +113,7 @@ def return_case_open(
         buyer_claim=buyer_claim,
         due_at=due_at,
         due_rule="response_48h",
+        assignee=assignee,
         **({"priority": priority} if priority else {}),
     )
     lines_worth = sum((_line_share(line, qty) for line, qty in lines), ZERO)
@@ -164,4 +169,5 @@ def return_case_open_from(
         freight_insurance=bool(get("freight_insurance")),
         refused_at=get("refused_at"),
         priority=get("priority"),
+        assignee=get("assignee"),
     )
