@@ -54,6 +54,12 @@ demo: install
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_demo
 
+# A demo loaded days ago has its deadlines long past: load it again around today (only the
+# demo's shops, staff and data are replaced).
+demo-refresh: install
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py load_demo --reset
+
 # Served as in production: gunicorn (config/gunicorn.conf.py) with static files collected and
 # served by whitenoise, the huey consumer beside it. Ctrl-C stops both.
 run: demo
