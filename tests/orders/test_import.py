@@ -555,7 +555,8 @@ def test_an_order_number_twice_in_one_batch_is_reported(shop, tmp_path):
 def test_a_missing_required_column_is_one_error_for_the_whole_file(shop, tmp_path):
     rows = sample_rows(ORDERS_SAMPLE)
     rows[0][rows[0].index("订单状态")] = "状态"
-    rows[0][rows[0].index("收货地址")] = "地址"
+    rows[0][rows[0].index("买家应付邮费")] = "邮费"
+    rows[0][rows[0].index("收货地址")] = "地址"  # optional: not named
 
     report = run_import(shop, write(tmp_path, "o.csv", rows), ITEMS_SAMPLE)
 
@@ -563,11 +564,13 @@ def test_a_missing_required_column_is_one_error_for_the_whole_file(shop, tmp_pat
         RowError(
             "o.csv",
             1,
-            "订单状态、收货地址",
+            "",
             "missing_columns",
-            "缺少必需的列：订单状态、收货地址。整个文件未导入。",
+            "缺少必需的列：买家应付邮费、订单状态。整个文件未导入。",
+            ("买家应付邮费", "订单状态"),
         )
     ]
+    assert report.as_dict()["errors"][0]["columns"] == ["买家应付邮费", "订单状态"]
     assert (report.rows_read, report.orders_created, report.lines_created) == (0, 0, 0)
     assert not Order.objects.exists()
 
@@ -581,7 +584,7 @@ def test_a_missing_item_column_keeps_the_orders(shop, tmp_path):
     report = run_import(shop, ORDERS_SAMPLE, write(tmp_path, "i.csv", rows))
 
     message = importers.MSG_MISSING_COLUMNS % {"columns": "购买数量"}
-    assert report.errors == [RowError("i.csv", 1, "购买数量", "missing_columns", message)]
+    assert report.errors == [RowError("i.csv", 1, "", "missing_columns", message, ("购买数量",))]
     assert (report.orders_created, report.lines_created) == (60, 0)
 
 

@@ -40,6 +40,8 @@ def test_split_address(raw, expected):
         ("0", Decimal("0.00")),
         ("1,234.50", Decimal("1234.50")),
         ("¥12.00", Decimal("12.00")),
+        ("12.00元", Decimal("12.00")),
+        ("1,234.5 元", Decimal("1234.50")),
         (' ="20.00" ', Decimal("20.00")),
     ],
 )
@@ -54,6 +56,8 @@ def test_parse_money(raw, expected):
     ("raw", "code"),
     [
         ("", "required"),
+        ("元", "required"),
+        ("12元50", "invalid_money"),
         ("39O.00", "invalid_money"),
         ("1e3", "invalid_money"),
         ("NaN", "invalid_money"),
@@ -234,10 +238,74 @@ def test_open_table_names_every_missing_column():
     assert refused.value.error.as_dict() == {
         "file": "宝贝报表",
         "row": 1,
-        "field": "价格、购买数量、商家编码",
+        "field": "",
         "code": "missing_columns",
-        "message": "缺少必需的列：价格、购买数量、商家编码。整个文件未导入。",
+        "message": "缺少必需的列：价格、购买数量。整个文件未导入。",
+        "columns": ["价格", "购买数量"],
     }
+
+
+@pytest.mark.parametrize(
+    ("cell", "name"),
+    [
+        ("收货地址 ", "收货地址"),
+        ("\ufeff订单编号", "订单编号"),
+        ("订单付款时间\u3000", "订单付款时间"),
+        (" 买家 会员名\n", "买家会员名"),
+        ('="物流单号 "', "物流单号"),
+    ],
+)
+def test_a_header_is_its_name_without_spaces(cell, name):
+    assert importers.header_name(cell) == name
+
+
+def test_a_column_is_found_under_its_other_name_only_when_its_usual_one_is_missing():
+    assert importers.header_index(["订单编号", "买家实付金额"]) == {
+        "订单编号": 0,
+        "买家实付金额": 1,
+        "买家实际支付金额": 1,
+    }
+    both = importers.header_index(["买家实付金额", "买家实际支付金额", "买家实际支付金额"])
+    assert both["买家实际支付金额"] == 1
+
+
+def test_the_keys_a_file_does_not_carry():
+    assert importers.order_keys_not_in(importers.ORDER_COLUMNS_REQUIRED) == {
+        "buyer_message", "receiver_name", "province", "city", "district", "street",
+        "postal_code", "receiver_phone", "paid_at", "waybill_no", "carrier_name",
+        "seller_note", "success_at", "shipped_at",
+    }  # fmt: skip
+    # A key two columns fill is carried by either.
+    every = (*importers.ORDER_COLUMNS_REQUIRED, *importers.ORDER_COLUMNS_OPTIONAL)
+    older = [c for c in every if c not in {"联系手机", "订单备注", "确认收货时间", "发货时间"}]
+    assert importers.order_keys_not_in(older) == {"success_at", "shipped_at"}
+
+
+def test_open_table_reads_optional_columns_only_when_there():
+    data = "订单编号 ,标题,价格 ,购买数量,备注\n1,a,1,1,x\n".encode("gbk")
+
+    with importers.open_table(
+        io.BytesIO(data),
+        required=importers.ITEM_COLUMNS_REQUIRED,
+        optional=importers.ITEM_COLUMNS_OPTIONAL,
+    ) as table:
+        assert table.index == {"订单编号": 0, "标题": 1, "价格": 2, "购买数量": 3}
+        read = importers.item_rows(table.index)
+        parsed = [read(row, cells) for row, cells in table.records()]
+
+    assert [(p.order_no, p.data, p.errors) for p in parsed] == [
+        (
+            "1",
+            {
+                "title": "a",
+                "sku_code": "",
+                "unit_price": Decimal("1.00"),
+                "quantity": 1,
+                "sku_properties": "",
+            },
+            [],
+        )
+    ]
 
 
 def test_open_table_skips_blank_rows_and_counts_rows_as_a_spreadsheet_does():
@@ -254,7 +322,7 @@ def test_open_table_skips_blank_rows_and_counts_rows_as_a_spreadsheet_does():
 # --- the whole-file readers take a shorter road to the same values ----------------------------
 
 MONEY_TEXTS = ["0", "9.9", "378.00", "1,234.50", "¥12.00", ' ="20.00" ', "-5.00", "9.999", "1e3"]
-MONEY_TEXTS += ["", "abc", "10000000000.00", "１２.００", " 7.50\t"]
+MONEY_TEXTS += ["", "abc", "10000000000.00", "１２.００", " 7.50\t", "12.00元", "元", "-1元"]
 TIMES = [
     "",
     "2026-11-13 07:19:00",
@@ -320,11 +388,15 @@ def order_cells(draw):
         importers.COL_PAID_AT: draw(times),
         importers.COL_WAYBILL: draw(st.one_of(st.sampled_from(WAYBILLS), texts)),
         importers.COL_CARRIER: draw(st.one_of(st.just("申通快递"), texts)),
-        importers.COL_SELLER_NOTE: draw(texts),
+        importers.COL_SELLER_NOTE: draw(st.one_of(st.just(""), texts)),
+        importers.COL_SELLER_MEMO: draw(texts),
         importers.COL_SUCCESS_AT: draw(times),
+        importers.COL_SHIPPED_AT: draw(times),
     }
-    if draw(st.booleans()):
-        del columns[importers.COL_PHONE]  # an optional column a file may lack
+    # Any optional column may be missing, as in an older export.
+    for optional in importers.ORDER_COLUMNS_OPTIONAL:
+        if draw(st.booleans()):
+            del columns[optional]
     return columns
 
 
@@ -352,7 +424,7 @@ def item_cells(draw):
         importers.COL_PROPERTIES: draw(texts),
         importers.COL_PACKAGE: draw(texts),
     }
-    for optional in (importers.COL_PROPERTIES, importers.COL_PACKAGE):
+    for optional in importers.ITEM_COLUMNS_OPTIONAL:
         if draw(st.booleans()):
             del columns[optional]
     return columns

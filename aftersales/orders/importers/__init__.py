@@ -7,7 +7,8 @@ from the content, never from the file name. Everything here is pure: cells in, t
 errors out. The writes live in ``aftersales.orders.services``; docs/import-columns.md lists
 every column.
 
-- ``cells``: column names, messages, one parser per kind of cell;
+- ``cells``: column names (which are required, which are read when present), messages, one
+  parser per kind of cell;
 - ``inputs``: the structured input (``OrderInput``, ``LineInput``) and its validation;
 - ``tables``: opening a file and streaming its rows;
 - ``rows``: one row of either report to an input, or its errors.
@@ -32,12 +33,17 @@ from aftersales.orders.importers.cells import (
     COL_PROPERTIES,
     COL_QUANTITY,
     COL_RECEIVER_NAME,
+    COL_SELLER_MEMO,
     COL_SELLER_NOTE,
+    COL_SHIPPED_AT,
     COL_SKU_CODE,
     COL_STATUS,
     COL_SUCCESS_AT,
     COL_TITLE,
     COL_WAYBILL,
+    COLUMN_ALIASES,
+    COLUMN_SEPARATOR,
+    FILE_ERROR_CODES,
     ITEM_COLUMNS_OPTIONAL,
     ITEM_COLUMNS_REQUIRED,
     LINE_FIELD_COLUMNS,
@@ -59,6 +65,7 @@ from aftersales.orders.importers.cells import (
     MSG_STATUS,
     MSG_TOO_LONG,
     MSG_WRONG_TYPE,
+    ORDER_COLUMN_KEYS,
     ORDER_COLUMNS_OPTIONAL,
     ORDER_COLUMNS_REQUIRED,
     ORDER_FIELD_COLUMNS,
@@ -70,6 +77,8 @@ from aftersales.orders.importers.cells import (
     RowError,
     carrier_code,
     check_money,
+    column_list,
+    order_keys_not_in,
     parse_datetime,
     parse_money,
     parse_order_no,
@@ -98,10 +107,27 @@ from aftersales.orders.importers.rows import (
     parse_item_row,
     parse_order_row,
 )
-from aftersales.orders.importers.tables import Table, TableError, open_table, source_name
+from aftersales.orders.importers.tables import (
+    Table,
+    TableError,
+    header_index,
+    header_name,
+    open_table,
+    source_name,
+)
 
 __all__ = [
     "CARRIER_CODES",
+    "header_index",
+    "header_name",
+    "order_keys_not_in",
+    "column_list",
+    "ORDER_COLUMN_KEYS",
+    "FILE_ERROR_CODES",
+    "COLUMN_SEPARATOR",
+    "COLUMN_ALIASES",
+    "COL_SHIPPED_AT",
+    "COL_SELLER_MEMO",
     "COL_ADDRESS",
     "COL_AMOUNT_PAID",
     "COL_BUYER_MESSAGE",

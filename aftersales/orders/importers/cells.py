@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.orders.models import Order, OrderStatus
 
@@ -23,7 +25,11 @@ XLSX_MAGIC = b"PK\x03\x04"
 # The old binary Excel format (an OLE compound file); openpyxl cannot read it.
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 
-# --- Column names, exactly as the seller centre writes them -------------------------------
+# --- Column names, as the seller centre writes them (trimmed) ------------------------------
+#
+# The export has changed over the years and differs between Taobao and Tmall shops: columns
+# were added (支付单号, 发货时间, 商家备忘, 主订单编号 …) and the order of some moved. Columns are
+# found by name, so only the names matter; docs/import-columns.md lists which are read.
 
 COL_ORDER_NO = "订单编号"
 COL_BUYER_NICK = "买家会员名"
@@ -41,7 +47,12 @@ COL_PAID_AT = "订单付款时间"
 COL_WAYBILL = "物流单号"
 COL_CARRIER = "物流公司"
 COL_SELLER_NOTE = "订单备注"
+# The buyer's confirmation of receipt (交易成功), not the courier's sign-in: no version of the
+# export has a sign-in column, and the sign-in comes from courier tracking alone.
 COL_SUCCESS_AT = "确认收货时间"
+# Newer and Tmall exports only.
+COL_SHIPPED_AT = "发货时间"
+COL_SELLER_MEMO = "商家备忘"
 
 COL_TITLE = "标题"
 COL_PRICE = "价格"
@@ -50,8 +61,10 @@ COL_PROPERTIES = "商品属性"
 COL_PACKAGE = "套餐信息"
 COL_SKU_CODE = "商家编码"
 
-# Every column an update may rely on is required: were 确认收货时间 optional, a re-export
-# without it would have to either wipe success times or silently keep stale ones.
+# Only what an order cannot be stored without: its number, its buyer, the amounts every refund
+# is capped by, its status, and when it was placed (Order.created_at is NOT NULL, and the
+# import does not guess it). Everything else is read when the file has it, so older exports
+# with fewer columns import too.
 ORDER_COLUMNS_REQUIRED = (
     COL_ORDER_NO,
     COL_BUYER_NICK,
@@ -59,20 +72,63 @@ ORDER_COLUMNS_REQUIRED = (
     COL_FREIGHT,
     COL_AMOUNT_PAID,
     COL_STATUS,
+    COL_CREATED_AT,
+)
+ORDER_COLUMNS_OPTIONAL = (
     COL_BUYER_MESSAGE,
     COL_RECEIVER_NAME,
     COL_ADDRESS,
     COL_MOBILE,
-    COL_CREATED_AT,
+    COL_PHONE,
     COL_PAID_AT,
     COL_WAYBILL,
     COL_CARRIER,
     COL_SELLER_NOTE,
+    COL_SELLER_MEMO,
     COL_SUCCESS_AT,
+    COL_SHIPPED_AT,
 )
-ORDER_COLUMNS_OPTIONAL = (COL_PHONE,)
-ITEM_COLUMNS_REQUIRED = (COL_ORDER_NO, COL_TITLE, COL_PRICE, COL_QUANTITY, COL_SKU_CODE)
-ITEM_COLUMNS_OPTIONAL = (COL_PROPERTIES, COL_PACKAGE)
+ITEM_COLUMNS_REQUIRED = (COL_ORDER_NO, COL_TITLE, COL_PRICE, COL_QUANTITY)
+ITEM_COLUMNS_OPTIONAL = (COL_SKU_CODE, COL_PROPERTIES, COL_PACKAGE)
+
+# Other names a column goes by in some versions of the export, used only when the file lacks
+# the column's usual name. ⚠ Seen in integrations that read newer exports, not in a vendor
+# document; harmless where a file has the usual name.
+COLUMN_ALIASES = {
+    COL_AMOUNT_PAID: ("买家实付金额",),
+}
+
+# Which keys of the structured input each optional column of the order report fills. A file
+# without the column says nothing about them: a new order gets their empty value, and an
+# update should leave what is stored (see ``order_keys_not_in``).
+ORDER_COLUMN_KEYS = {
+    COL_BUYER_MESSAGE: ("buyer_message",),
+    COL_RECEIVER_NAME: ("receiver_name",),
+    COL_ADDRESS: ("province", "city", "district", "street", "postal_code"),
+    COL_MOBILE: ("receiver_phone",),
+    COL_PHONE: ("receiver_phone",),
+    COL_PAID_AT: ("paid_at",),
+    COL_WAYBILL: ("waybill_no",),
+    COL_CARRIER: ("carrier_name",),
+    COL_SELLER_NOTE: ("seller_note",),
+    COL_SELLER_MEMO: ("seller_note",),
+    COL_SUCCESS_AT: ("success_at",),
+    COL_SHIPPED_AT: ("shipped_at",),
+}
+
+
+def order_keys_not_in(columns: Iterable[str]) -> frozenset[str]:
+    """The keys of ``OrderInput`` that an order report with these columns does not carry
+    (a key that two columns fill is carried when either is there)."""
+    present = set(columns)
+    carried: set[str] = set()
+    every: set[str] = set()
+    for column, keys in ORDER_COLUMN_KEYS.items():
+        every.update(keys)
+        if column in present:
+            carried.update(keys)
+    return frozenset(every - carried)
+
 
 # Where each key of the structured input comes from, so a file's errors name the column the
 # user can find in the spreadsheet.
@@ -95,6 +151,7 @@ ORDER_FIELD_COLUMNS = {
     "created_at": COL_CREATED_AT,
     "paid_at": COL_PAID_AT,
     "success_at": COL_SUCCESS_AT,
+    "shipped_at": COL_SHIPPED_AT,
     "carrier_name": COL_CARRIER,
     "waybill_no": COL_WAYBILL,
 }
@@ -138,6 +195,9 @@ MSG_FILE_UNREADABLE = _("无法读取文件：它既不是 CSV（GBK 或 UTF-8 �
 MSG_FILE_XLS = _("不支持旧版 Excel（.xls）文件，请另存为 XLSX 或 CSV 后再导入。")
 MSG_FILE_DECODE = _("文件从这一行起含有无法识别的字符（编码为 %(encoding)s），其后的内容未导入。")
 MSG_MISSING_COLUMNS = _("缺少必需的列：%(columns)s。整个文件未导入。")
+# What goes between the column names of MSG_MISSING_COLUMNS; a language other than Chinese
+# lists them its own way.
+COLUMN_SEPARATOR = pgettext_lazy("between the column names of a list", "、")
 MSG_REQUIRED = _("不能为空。")
 MSG_ORDER_NO = _("订单编号格式不正确：%(value)s")
 MSG_MONEY = _("金额格式不正确：%(value)s")
@@ -158,6 +218,11 @@ DATETIME_RE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T](\d{1,2}):(\d{2
 POSTAL_RE = re.compile(r"[(（]\s*(\d{6})\s*[)）]\s*$")
 WAYBILL_PREFIX_RE = re.compile(r"^no\s*[:：]\s*", re.IGNORECASE)
 
+# The errors that refuse a whole file (or, for decode_error, the rest of it) rather than a row.
+FILE_ERROR_CODES = frozenset(
+    {"missing_columns", "empty_file", "unreadable", "xls_unsupported", "decode_error"}
+)
+
 CENTS = Decimal("0.01")
 MONEY_MAX = Decimal("9999999999.99")  # DecimalField(max_digits=12, decimal_places=2)
 QUANTITY_MAX = 2_147_483_647  # PositiveIntegerField on every backend
@@ -173,16 +238,24 @@ class FieldError:
 @dataclass(frozen=True)
 class RowError:
     """One refused row. ``row`` counts as a spreadsheet does (the header is row 1); for the
-    structured input it is the order's 1-based position in the list and ``file`` is empty."""
+    structured input it is the order's 1-based position in the list and ``file`` is empty.
+    ``columns`` names the columns a refused file lacks (``missing_columns``), for a program
+    to read; the message names them for a person."""
 
     file: str
     row: int
     field: str
     code: str
     message: str
+    columns: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        values = asdict(self)
+        if not self.columns:
+            del values["columns"]  # only a refused file has them
+        else:
+            values["columns"] = list(self.columns)
+        return values
 
 
 class CellError(ValueError):
@@ -214,8 +287,14 @@ def parse_order_no(value: str) -> str:
     return value
 
 
+def column_list(columns: Iterable[str]) -> str:
+    """Column names for a message, separated as the active language does it."""
+    return str(COLUMN_SEPARATOR).join(columns)
+
+
 def parse_money(value: str) -> Decimal:
-    text = unwrap(value).replace(",", "").lstrip("¥￥").strip()
+    # Some versions write the unit after the amount (12.00元).
+    text = unwrap(value).replace(",", "").lstrip("¥￥").removesuffix("元").strip()
     if not text:
         raise CellError("required", str(MSG_REQUIRED))
     negative = text.startswith("-")

@@ -27,7 +27,9 @@ from aftersales.orders.importers.cells import (
     COL_PROPERTIES,
     COL_QUANTITY,
     COL_RECEIVER_NAME,
+    COL_SELLER_MEMO,
     COL_SELLER_NOTE,
+    COL_SHIPPED_AT,
     COL_SKU_CODE,
     COL_STATUS,
     COL_SUCCESS_AT,
@@ -102,23 +104,37 @@ _ORDER_PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "freight_paid": (COL_FREIGHT, parse_money),
     "amount_paid": (COL_AMOUNT_PAID, parse_money),
     "buyer_message": (COL_BUYER_MESSAGE, _text),
-    "seller_note": (COL_SELLER_NOTE, _text),
     "created_at": (COL_CREATED_AT, parse_required_datetime),
     "paid_at": (COL_PAID_AT, parse_datetime),
+    # The buyer's confirmation of receipt. Never a sign-in: that comes from courier tracking.
     "success_at": (COL_SUCCESS_AT, parse_datetime),
+    # When the parcel was sent (newer exports); older ones do not say, and it is not guessed.
+    "shipped_at": (COL_SHIPPED_AT, parse_datetime),
     "carrier_name": (COL_CARRIER, _text),
     "waybill_no": (COL_WAYBILL, parse_waybill),
 }
 
 
 def parse_order_row(row: int, cells: dict[str, str]) -> ParsedRow:
-    """One row of the order report to an ``OrderInput`` (without lines), or its errors."""
+    """One row of the order report to an ``OrderInput`` (without lines), or its errors. A
+    column the row does not have reads as an empty cell."""
     try:
         order_no: str | None = parse_order_no(cells.get(COL_ORDER_NO, ""))
     except CellError as e:
         return ParsedRow(row, None, errors=[FieldError(COL_ORDER_NO, e.code, e.message)])
     values, errors = _parse_cells(cells, _ORDER_PARSERS)
-    phone = parse_phone(cells.get(COL_MOBILE, "")) or parse_phone(cells.get(COL_PHONE, ""))
+    columns = ORDER_FIELD_COLUMNS
+    phone = parse_phone(cells.get(COL_MOBILE, ""))
+    if not phone:
+        phone = parse_phone(cells.get(COL_PHONE, ""))
+        if phone:
+            columns = columns | {"receiver_phone": COL_PHONE}
+    note = _text(cells.get(COL_SELLER_NOTE, ""))
+    if not note:
+        # Newer exports have the seller's memo in a column of its own as well.
+        note = _text(cells.get(COL_SELLER_MEMO, ""))
+        if note:
+            columns = columns | {"seller_note": COL_SELLER_MEMO}
     province, city, district, street, postal_code = split_address(cells.get(COL_ADDRESS, ""))
     values |= {
         "order_no": order_no,
@@ -128,14 +144,13 @@ def parse_order_row(row: int, cells: dict[str, str]) -> ParsedRow:
         "district": district,
         "street": street,
         "postal_code": postal_code,
-        # The report has no column for when the parcel left; it is not guessed from another.
-        "shipped_at": None,
+        "seller_note": note,
     }
     if errors:
         return ParsedRow(row, order_no, errors=errors)
     # The parsers above already guarantee types, money, times and status; only the lengths
     # of free text are left to check.
-    errors = _to_columns(_text_errors(values, TEXT_LIMITS, "buyer_nick"), ORDER_FIELD_COLUMNS)
+    errors = _to_columns(_text_errors(values, TEXT_LIMITS, "buyer_nick"), columns)
     if errors:
         return ParsedRow(row, order_no, errors=errors)
     return ParsedRow(row, order_no, data=values)
@@ -150,7 +165,8 @@ _LINE_PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
 
 
 def parse_item_row(row: int, cells: dict[str, str]) -> ParsedRow:
-    """One row of the item report to a ``LineInput``, or its errors."""
+    """One row of the item report to a ``LineInput``, or its errors. A column the row does
+    not have reads as an empty cell."""
     try:
         order_no: str | None = parse_order_no(cells.get(COL_ORDER_NO, ""))
     except CellError as e:
@@ -270,27 +286,33 @@ def _times(*, required: bool) -> Callable[[str], dt.datetime | None]:
 RowReader = Callable[[int, list[str]], ParsedRow]
 
 
+_NO_ADDRESS = ("", "", "", "", "")
+
+
 def order_rows(index: dict[str, int]) -> RowReader:
-    """A reader of order report rows laid out as ``index`` says (a ``Table``'s)."""
+    """A reader of order report rows laid out as ``index`` says (a ``Table``'s). The required
+    columns must be in ``index``; an optional column that is not reads as an empty cell."""
     columns = dict(index)
     money, status = _memo(parse_money), _memo(parse_status)
     created, when = _times(required=True), _times(required=False)
     i_no = index[COL_ORDER_NO]
     i_nick = index[COL_BUYER_NICK]
-    i_name = index[COL_RECEIVER_NAME]
     i_goods = index[COL_GOODS_TOTAL]
     i_freight = index[COL_FREIGHT]
     i_paid = index[COL_AMOUNT_PAID]
     i_status = index[COL_STATUS]
-    i_message = index[COL_BUYER_MESSAGE]
-    i_note = index[COL_SELLER_NOTE]
     i_created = index[COL_CREATED_AT]
-    i_paid_at = index[COL_PAID_AT]
-    i_success = index[COL_SUCCESS_AT]
-    i_carrier = index[COL_CARRIER]
-    i_waybill = index[COL_WAYBILL]
-    i_address = index[COL_ADDRESS]
-    i_mobile = index[COL_MOBILE]
+    i_name = index.get(COL_RECEIVER_NAME)
+    i_message = index.get(COL_BUYER_MESSAGE)
+    i_note = index.get(COL_SELLER_NOTE)
+    i_memo = index.get(COL_SELLER_MEMO)
+    i_paid_at = index.get(COL_PAID_AT)
+    i_success = index.get(COL_SUCCESS_AT)
+    i_shipped = index.get(COL_SHIPPED_AT)
+    i_carrier = index.get(COL_CARRIER)
+    i_waybill = index.get(COL_WAYBILL)
+    i_address = index.get(COL_ADDRESS)
+    i_mobile = index.get(COL_MOBILE)
     i_phone = index.get(COL_PHONE)
     limits = (
         TEXT_LIMITS["buyer_nick"],
@@ -310,17 +332,22 @@ def order_rows(index: dict[str, int]) -> RowReader:
     def read(row: int, cells: list[str]) -> ParsedRow:
         try:
             order_no = _order_no(cells[i_no])
-            phone = unwrap(cells[i_mobile]).lstrip("'").strip()
+            phone = unwrap(cells[i_mobile]).lstrip("'").strip() if i_mobile is not None else ""
             if not phone and i_phone is not None:
                 phone = parse_phone(cells[i_phone])
-            waybill = unwrap(cells[i_waybill]).lstrip("'")
+            waybill = unwrap(cells[i_waybill]).lstrip("'") if i_waybill is not None else ""
             if waybill[:1] in "nN":
                 waybill = WAYBILL_PREFIX_RE.sub("", waybill)
-            province, city, district, street, postal_code = split_address(cells[i_address])
+            note = unwrap(cells[i_note]) if i_note is not None else ""
+            if not note and i_memo is not None:
+                note = unwrap(cells[i_memo])
+            province, city, district, street, postal_code = (
+                split_address(cells[i_address]) if i_address is not None else _NO_ADDRESS
+            )
             values = {
                 "order_no": order_no,
                 "buyer_nick": unwrap(cells[i_nick]),
-                "receiver_name": unwrap(cells[i_name]),
+                "receiver_name": unwrap(cells[i_name]) if i_name is not None else "",
                 "receiver_phone": phone,
                 "province": province,
                 "city": city,
@@ -331,15 +358,14 @@ def order_rows(index: dict[str, int]) -> RowReader:
                 "goods_total": money(cells[i_goods]),
                 "freight_paid": money(cells[i_freight]),
                 "amount_paid": money(cells[i_paid]),
-                "buyer_message": unwrap(cells[i_message]),
-                "seller_note": unwrap(cells[i_note]),
+                "buyer_message": unwrap(cells[i_message]) if i_message is not None else "",
+                "seller_note": note,
                 "created_at": created(cells[i_created]),
-                "paid_at": when(cells[i_paid_at]),
-                "success_at": when(cells[i_success]),
-                "carrier_name": unwrap(cells[i_carrier]),
+                "paid_at": when(cells[i_paid_at]) if i_paid_at is not None else None,
+                "success_at": when(cells[i_success]) if i_success is not None else None,
+                "carrier_name": unwrap(cells[i_carrier]) if i_carrier is not None else "",
                 "waybill_no": waybill.strip(),
-                # The report has no column for when the parcel left; it is not guessed.
-                "shipped_at": None,
+                "shipped_at": when(cells[i_shipped]) if i_shipped is not None else None,
             }
         except CellError:
             values = None
@@ -366,10 +392,11 @@ def order_rows(index: dict[str, int]) -> RowReader:
 
 
 def item_rows(index: dict[str, int]) -> RowReader:
-    """A reader of item report rows laid out as ``index`` says (a ``Table``'s)."""
+    """A reader of item report rows laid out as ``index`` says (a ``Table``'s); an optional
+    column that is not there reads as an empty cell."""
     columns = dict(index)
     money, quantity = _memo(parse_money), _memo(parse_quantity)
-    i_no, i_title, i_sku = index[COL_ORDER_NO], index[COL_TITLE], index[COL_SKU_CODE]
+    i_no, i_title, i_sku = index[COL_ORDER_NO], index[COL_TITLE], index.get(COL_SKU_CODE)
     i_price, i_quantity = index[COL_PRICE], index[COL_QUANTITY]
     i_properties, i_package = index.get(COL_PROPERTIES), index.get(COL_PACKAGE)
     title_max = LINE_TEXT_LIMITS["title"]
@@ -390,7 +417,7 @@ def item_rows(index: dict[str, int]) -> RowReader:
                 properties = unwrap(cells[i_package])
             values = {
                 "title": unwrap(cells[i_title]),
-                "sku_code": unwrap(cells[i_sku]),
+                "sku_code": unwrap(cells[i_sku]) if i_sku is not None else "",
                 "unit_price": money(cells[i_price]),
                 "quantity": quantity(cells[i_quantity]),
                 "sku_properties": properties,

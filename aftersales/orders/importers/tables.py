@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from aftersales.orders.importers.cells import (
+    COLUMN_ALIASES,
     MSG_FILE_DECODE,
     MSG_FILE_EMPTY,
     MSG_FILE_UNREADABLE,
@@ -29,6 +30,8 @@ from aftersales.orders.importers.cells import (
     XLS_MAGIC,
     XLSX_MAGIC,
     RowError,
+    column_list,
+    unwrap,
 )
 
 
@@ -185,19 +188,33 @@ def open_table(
         if header_cells is None or not any(c.strip() for c in header_cells):
             raise refuse("empty_file", MSG_FILE_EMPTY)
 
-        header = [c.strip().lstrip("\ufeff").strip() for c in header_cells]
-        index: dict[str, int] = {}
-        for i, column in enumerate(header):
-            index.setdefault(column, i)  # a repeated header: the first one counts
+        header = [header_name(c) for c in header_cells]
+        index = header_index(header)
         missing = [c for c in required if c not in index]
         if missing:
-            error = RowError(
-                name,
-                1,
-                "、".join(missing),
-                "missing_columns",
-                MSG_MISSING_COLUMNS % {"columns": "、".join(missing)},
-            )
-            raise TableError(error)
+            message = MSG_MISSING_COLUMNS % {"columns": column_list(missing)}
+            raise TableError(RowError(name, 1, "", "missing_columns", message, tuple(missing)))
         wanted = {c: index[c] for c in (*required, *optional) if c in index}
         yield Table(name=name, header=header, _rows=rows, _index=wanted)
+
+
+def header_name(cell: str) -> str:
+    """A header cell as the column's name. Some versions pad names with spaces ("收货地址 ",
+    "物流单号 "), a UTF-8 file may start with a byte-order mark, and a hand-edited sheet may
+    have a full-width space or a line break in a name; no name has whitespace of its own."""
+    return "".join(unwrap(cell.replace("\ufeff", "")).split())
+
+
+def header_index(header: Sequence[str]) -> dict[str, int]:
+    """Where each column is, by name. A repeated name: the first one counts. A column under
+    another name it goes by (``COLUMN_ALIASES``) is found under its usual name, unless the
+    file has that too."""
+    index: dict[str, int] = {}
+    for i, column in enumerate(header):
+        index.setdefault(column, i)
+    for column, aliases in COLUMN_ALIASES.items():
+        if column not in index:
+            found = next((index[a] for a in aliases if a in index), None)
+            if found is not None:
+                index[column] = found
+    return index
