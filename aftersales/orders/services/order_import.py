@@ -251,6 +251,7 @@ def order_import_files(
                 optional=importers.ORDER_COLUMNS_OPTIONAL,
                 default_name=str(LABEL_ORDERS_FILE),
             ) as table:
+                run.keep_as_stored(importers.order_keys_not_in(table.index))
                 pipeline.write_all(
                     run,
                     _order_batches(run, table, batch_size),

@@ -50,6 +50,7 @@ UPDATABLE_FIELDS = (
     "success_at",
     "seller_note",
 )
+_MONEY_FIELDS = frozenset({"freight_paid", "amount_paid"})
 _CREATE_FIELDS = (
     "order_no",
     "buyer_nick",
@@ -133,11 +134,25 @@ class Batches:
         self.read_errors: list[RowError] = []
         self._carriers: dict[str, Carrier] = {}
         self._ticked = 0
-        postgres = bulk.is_postgres()
+        # What this import may change on an existing order: every updatable field the file
+        # carries. An older export without 确认收货时间 must not blank what a newer one wrote.
+        self.updatable: tuple[str, ...] = UPDATABLE_FIELDS
+        self._postgres = bulk.is_postgres()
         self._orders_sql = (
-            order_copy.OrderStatements(shop, _CREATE_FIELDS, UPDATABLE_FIELDS) if postgres else None
+            order_copy.OrderStatements(shop, _CREATE_FIELDS, self.updatable)
+            if self._postgres
+            else None
         )
-        self._line_stages: dict[str, bool] | None = {} if postgres else None
+        self._line_stages: dict[str, bool] | None = {} if self._postgres else None
+
+    def keep_as_stored(self, keys: Any) -> None:
+        """Leave ``keys`` as they are on orders already imported: the file has no column for
+        them."""
+        self.updatable = tuple(f for f in UPDATABLE_FIELDS if f not in set(keys))
+        if self._postgres:
+            self._orders_sql = order_copy.OrderStatements(
+                self.shop, _CREATE_FIELDS, self.updatable
+            )
 
     def error(self, file: str, row: int, field: str, code: str, message: Any) -> None:
         """An error found by a write."""
@@ -245,11 +260,11 @@ class Batches:
         if refused:
             existing = [(pk, no) for pk, no in existing if no not in refused]
             changed -= refused
-        updatable = itemgetter(*UPDATABLE_FIELDS)
+        fields = self.updatable
         bulk.update_rows(
             Order,
-            UPDATABLE_FIELDS,
-            [(pk, *updatable(data[no])) for pk, no in existing if no in changed],
+            fields,
+            [(pk, *(data[no][f] for f in fields)) for pk, no in existing if no in changed],
         )
         bulk.update_rows(OrderLine, ["amount_paid"], line_updates)
         shipped = self._shipments_write(
@@ -275,7 +290,7 @@ class Batches:
             no: (pk, values)
             for pk, no, *values in Order.objects.filter(
                 shop=self.shop, order_no__in=list(data)
-            ).values_list("id", "order_no", *UPDATABLE_FIELDS)
+            ).values_list("id", "order_no", *self.updatable)
         }
         new_orders = [
             Order(shop=self.shop, **{f: cast(dict[str, Any], order)[f] for f in _CREATE_FIELDS})
@@ -295,10 +310,11 @@ class Batches:
         changed: set[str] = set()
         money_changed: list[tuple[int, str]] = []
         for no, (pk, values) in current.items():
-            after = [cast(dict[str, Any], data[no])[f] for f in UPDATABLE_FIELDS]
+            after = [cast(dict[str, Any], data[no])[f] for f in self.updatable]
             if after != values:
                 changed.add(no)
-                if after[2:4] != values[2:4]:  # freight_paid, amount_paid
+                money = [i for i, f in enumerate(self.updatable) if f in _MONEY_FIELDS]
+                if [after[i] for i in money] != [values[i] for i in money]:
                     money_changed.append((pk, no))
         new = [(o.pk, o.order_no) for o in new_orders]
         existing = [(pk, no) for no, (pk, _values) in current.items()]
