@@ -27,6 +27,7 @@ class Perm(StrEnum):
     CASE_NOTE = "case.note"
     ORDER_VIEW = "order.view"
     ORDER_IMPORT = "order.import"
+    SIGN_IN_RECORD = "sign_in.record"
     CONTACT_REVEAL = "contact.reveal"
     REVEAL_LOG_READ = "reveal_log.read"
     REFUND_REQUEST = "refund.request"
@@ -57,6 +58,9 @@ PERMISSIONS: dict[Perm, frozenset[str]] = {
     Perm.CASE_ASSIGN: frozenset({Role.AGENT, Role.SUPERVISOR}),
     # Orders carry the amounts every refund cap is measured against.
     Perm.ORDER_IMPORT: frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
+    # The sign-in starts the seven-day window: those who hear of the parcel's delivery (from
+    # the buyer, the carrier or the tracking) record it, and their supervisor.
+    Perm.SIGN_IN_RECORD: frozenset({Role.AGENT, Role.WAREHOUSE, Role.SUPERVISOR}),
     # Roles that work with buyers or parcels directly; the administrator is not one of them.
     Perm.CONTACT_REVEAL: frozenset(
         {
@@ -81,6 +85,7 @@ PERM_LABELS: dict[Perm, object] = {
     Perm.CASE_NOTE: _("添加备注和照片"),
     Perm.ORDER_VIEW: _("查看订单"),
     Perm.ORDER_IMPORT: _("导入或修改订单"),
+    Perm.SIGN_IN_RECORD: _("登记签收"),
     Perm.CONTACT_REVEAL: _("查看买家电话和地址"),
     Perm.REVEAL_LOG_READ: _("查看联系方式查看记录"),
     Perm.REFUND_REQUEST: _("发起退款"),

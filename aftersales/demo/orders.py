@@ -26,6 +26,7 @@ from aftersales.orders.models import (
     Shipment,
     ShipmentDirection,
     SignPrecision,
+    SignSource,
 )
 from aftersales.returns.kinds import CaseKind
 
@@ -366,6 +367,7 @@ class OrderMaker:
                     "signed_on": signed.astimezone(SHANGHAI).date(),
                 }
             )
+            sign["sign_source"] = SignSource.TRACKING
         shipment = Shipment(
             direction=ShipmentDirection.OUTBOUND,
             carrier=self.carriers[code],

@@ -1,22 +1,46 @@
-"""Order endpoints: import (export files or JSON), search, one order, opening contact details."""
+"""Order endpoints: import (export files or JSON), search, one order, opening contact details,
+recording a parcel's sign-in."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any, Literal
 
 from django.utils import timezone
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
+from pydantic import AwareDatetime, Field
 
 from aftersales.accounts.models import Shop
 from aftersales.accounts.permissions import MSG_NOT_FOUND
 from aftersales.core.errors import NotFound
 from aftersales.core.privacy import mask_phone, mask_street
 from aftersales.orders import selectors
+from aftersales.orders.models import ShipmentSignInChange
 from aftersales.orders.services.contact import contact_reveal
+from aftersales.orders.services.sign_in import NOTE_MAX
 
 router = Router(tags=["orders"])
+
+
+class ErrorOut(Schema):
+    code: str
+    field: str | None
+    message: str
+
+
+class ValidationErrorOut(ErrorOut):
+    errors: list[dict[str, Any]] = []
+
+
+ERRORS: dict[int, Any] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ValidationErrorOut,
+}
 
 
 class LineOut(Schema):
@@ -42,10 +66,62 @@ class ShipmentOut(Schema):
     sign_precision: str
     signed_at: dt.datetime | None
     signed_on: dt.date | None
+    # Where the sign-in came from: tracking, platform or person; "" while none is known.
+    sign_source: str
+    sign_recorded_by_id: int | None
+    sign_recorded_at: dt.datetime | None
 
     @staticmethod
     def resolve_carrier(obj) -> str | None:
         return obj.carrier.name if obj.carrier_id else None
+
+
+class SignInStateOut(Schema):
+    precision: str
+    at: dt.datetime | None
+    on: dt.date | None
+    source: str
+
+
+class SignInChangeOut(Schema):
+    id: int
+    before: SignInStateOut
+    after: SignInStateOut
+    actor_id: int | None
+    actor: str | None
+    at: dt.datetime
+    note: str
+
+    @staticmethod
+    def resolve_actor(obj) -> str | None:
+        return str(obj.actor) if obj.actor_id else None
+
+
+class ShipmentSignInOut(ShipmentOut):
+    """A parcel with its sign-in and every change of it, newest first."""
+
+    sign_recorded_by: str | None
+    sign_in_changes: list[SignInChangeOut]
+
+    @staticmethod
+    def resolve_sign_recorded_by(obj) -> str | None:
+        return str(obj.sign_recorded_by) if obj.sign_recorded_by_id else None
+
+    @staticmethod
+    def resolve_sign_in_changes(obj) -> list[ShipmentSignInChange]:
+        return list(selectors.sign_in_changes().filter(shipment=obj))
+
+
+class SignInIn(Schema):
+    """The sign-in as known: the exact time (``signed_at``, with its offset), only the date
+    (``signed_on``, a date in Asia/Shanghai), or nothing (``none`` clears it). Changing a
+    sign-in already recorded needs a ``note`` saying why."""
+
+    precision: Literal["exact", "date", "none"]
+    signed_at: AwareDatetime | None = None
+    signed_on: dt.date | None = None
+    source: Literal["tracking", "platform", "person"] = "person"
+    note: str = Field(default="", max_length=NOTE_MAX)
 
 
 class OrderOut(Schema):
@@ -201,3 +277,27 @@ def get_order(request, order_id: int):
 def reveal_contact(request, order_id: int):
     order = selectors.order_get(user=request.user, order_id=order_id)
     return contact_reveal(user=request.user, order=order, via="api")
+
+
+@router.post(
+    "/{order_id}/shipments/{shipment_id}/sign-in", response={200: ShipmentSignInOut, **ERRORS}
+)
+def record_sign_in(request, order_id: int, shipment_id: int, payload: SignInIn):
+    """Record when the buyer signed for a parcel of the order, where that came from, and why
+    it changed; the change is logged. The seven-day no-reason window of the order's cases is
+    counted from it whenever they ask. The same sign-in again changes nothing. Agents,
+    warehouse clerks and supervisors of the shop may record it."""
+    from aftersales.orders.services import shipment_sign_in_record
+
+    shipment = selectors.shipment_get(user=request.user, order_id=order_id, shipment_id=shipment_id)
+    shipment_sign_in_record(
+        shipment_id=shipment.pk,
+        actor=request.user,
+        now=timezone.now(),
+        precision=payload.precision,
+        at=payload.signed_at,
+        on=payload.signed_on,
+        source=payload.source,
+        note=payload.note,
+    )
+    return selectors.shipment_get(user=request.user, order_id=order_id, shipment_id=shipment_id)

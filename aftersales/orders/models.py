@@ -1,6 +1,7 @@
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -161,6 +162,15 @@ class SignPrecision(models.TextChoices):
     DATE = "date", _("仅知日期")
 
 
+class SignSource(models.TextChoices):
+    """Where a sign-in came from. The seller centre's order export is never one: it has no
+    sign-in column, and its 确认收货时间 is the buyer's confirmation, a different event."""
+
+    TRACKING = "tracking", _("快递轨迹")
+    PLATFORM = "platform", _("平台")
+    PERSON = "person", _("人工登记")
+
+
 class Shipment(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
     case = models.ForeignKey(
@@ -177,6 +187,20 @@ class Shipment(models.Model):
     )
     signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     signed_on = models.DateField(_("签收日期"), null=True, blank=True)
+    # Blank exactly when nothing is known of the sign-in (see the constraint below).
+    sign_source = models.CharField(
+        _("签收来源"), max_length=16, choices=SignSource.choices, blank=True, default=""
+    )
+    # Who wrote the sign-in last and when; nobody for what a feed wrote before it was logged.
+    sign_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签收登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    sign_recorded_at = models.DateTimeField(_("签收登记时间"), null=True, blank=True)
     freight = money_field(_("运费"))
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -191,7 +215,40 @@ class Shipment(models.Model):
                 | Q(sign_precision="exact", signed_at__isnull=False, signed_on__isnull=True)
                 | Q(sign_precision="date", signed_at__isnull=True, signed_on__isnull=False),
             ),
+            models.CheckConstraint(
+                name="shipment_sign_source_iff_signed",
+                condition=Q(sign_precision="none", sign_source="")
+                | Q(sign_precision__in=["exact", "date"], sign_source__in=SignSource.values),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.waybill_no}"
+
+
+class ShipmentSignInChange(models.Model):
+    """One row for every change of a shipment's sign-in: what it was, what it became, who
+    changed it, when and why. Written in the same transaction as the change; never updated
+    or deleted. ``before`` and ``after`` are ``{"precision", "at", "on", "source"}``, the time
+    in ISO 8601 (UTC) and the date as YYYY-MM-DD."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="sign_in_changes")
+    before = models.JSONField(_("修改前"))
+    after = models.JSONField(_("修改后"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("时间"))
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("签收修改记录")
+        verbose_name_plural = _("签收修改记录")
+        ordering = ["shipment_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id} @ {self.at:%Y-%m-%d %H:%M}"

@@ -39,7 +39,7 @@ def socks(shop):
     return order
 
 
-# --- search --------------------------------------------------------------------------------
+# --- search ---------------------------------------------------------------------------------------
 
 
 def test_search_by_order_number(api, socks):
@@ -92,7 +92,7 @@ def test_search_masks_the_contact(api, socks):
     assert (found["receiver_phone"], found["street"]) == ("138****5678", "****")
 
 
-# --- one order -----------------------------------------------------------------------------
+# --- one order ------------------------------------------------------------------------------------
 
 
 def test_get_order_masks_phone_and_street(api, shop, socks):
@@ -145,6 +145,9 @@ def test_get_order_masks_phone_and_street(api, shop, socks):
                 "sign_precision": "exact",
                 "signed_at": "2026-11-12T02:00:00Z",
                 "signed_on": None,
+                "sign_source": "tracking",
+                "sign_recorded_by_id": None,
+                "sign_recorded_at": None,
             }
         ],
     }
@@ -169,7 +172,7 @@ def test_get_an_unknown_order_is_404(api, db):
     assert error_of(response)["code"] == "not_found"
 
 
-# --- opening the contact -------------------------------------------------------------------
+# --- opening the contact --------------------------------------------------------------------------
 
 
 def test_an_agent_opens_the_contact_on_the_record(api, agent, socks):
@@ -209,7 +212,7 @@ def test_a_packer_may_not_open_the_contact(shop, socks):
     assert masked.json()["receiver_phone"] == "138****5678"
 
 
-# --- import from the seller centre's export files ------------------------------------------
+# --- import from the seller centre's export files -------------------------------------------------
 
 
 def _import(client, shop, orders: bytes | None = None, items: bytes | None = None):
@@ -292,7 +295,7 @@ def test_import_without_the_orders_file_is_422(importer, shop):
     assert error_of(response)["field"] == "orders_file"
 
 
-# --- import as JSON ------------------------------------------------------------------------
+# --- import as JSON -------------------------------------------------------------------------------
 
 
 def _order(**changes):
@@ -415,7 +418,7 @@ def test_import_the_sample_exports_saved_as_xlsx(importer, shop):
     assert Order.objects.get(order_no=JEANS).receiver_phone == "17027522239"
 
 
-# --- who may import: role × endpoint ---------------------------------------------------------
+# --- who may import: role × endpoint --------------------------------------------------------------
 
 # Both endpoints change orders, whose amounts cap every refund: supervisors and administrators
 # only. A user of another shop finds no such shop.
@@ -489,7 +492,7 @@ def test_an_outsider_cannot_change_an_existing_order(importer, shop, outsider):
     assert (order.status, order.amount_paid) == ("wait_seller_send", Decimal("99.00"))
 
 
-# --- the amounts an upsert may write -----------------------------------------------------------
+# --- the amounts an upsert may write --------------------------------------------------------------
 
 
 def test_line_amounts_that_do_not_add_up_are_refused(importer, shop):
@@ -573,3 +576,184 @@ def test_an_update_may_not_lower_a_line_below_its_refunds(importer, shop):
         Decimal("99.00"),
         Decimal("99.00"),
     )
+
+
+# --- the sign-in ----------------------------------------------------------------------------------
+
+
+def _sign_in_url(order, shipment=None):
+    shipment = shipment or order.shipments.get()
+    return f"{API}/orders/{order.pk}/shipments/{shipment.pk}/sign-in"
+
+
+@pytest.fixture
+def frozen(time_machine):
+    from tests.api import NOW
+
+    time_machine.move_to(NOW, tick=False)
+    return NOW
+
+
+def test_an_agent_corrects_the_sign_in_and_gets_the_parcel_with_its_log(api, agent, socks, frozen):
+    shipment = socks.shipments.get()
+
+    response = post_json(
+        api,
+        _sign_in_url(socks),
+        {"precision": "exact", "signed_at": "2026-11-12T08:30:00+08:00", "note": "驿站签收记录"},
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    [change] = body.pop("sign_in_changes")
+    assert body == {
+        "id": shipment.pk,
+        "direction": "outbound",
+        "carrier": "圆通速递",
+        "waybill_no": shipment.waybill_no,
+        "sign_precision": "exact",
+        "signed_at": "2026-11-12T00:30:00Z",
+        "signed_on": None,
+        "sign_source": "person",
+        "sign_recorded_by_id": agent.pk,
+        "sign_recorded_at": "2026-11-14T01:30:00Z",
+        "sign_recorded_by": "agent",
+    }
+    assert change == {
+        "id": change["id"],
+        "before": {
+            "precision": "exact",
+            "at": "2026-11-12T02:00:00Z",
+            "on": None,
+            "source": "tracking",
+        },
+        "after": {
+            "precision": "exact",
+            "at": "2026-11-12T00:30:00Z",
+            "on": None,
+            "source": "person",
+        },
+        "actor_id": agent.pk,
+        "actor": "agent",
+        "at": "2026-11-14T01:30:00Z",
+        "note": "驿站签收记录",
+    }
+
+
+def test_a_date_only_sign_in_from_the_tracking_and_the_order_shows_it(api, shop, frozen):
+    order, _lines = order_build(shop=shop, signed_at=None)
+
+    response = post_json(
+        api,
+        _sign_in_url(order),
+        {"precision": "date", "signed_on": "2026-11-13", "source": "tracking"},
+    )
+    [shipment] = api.get(f"{API}/orders/{order.pk}").json()["shipments"]
+
+    assert response.status_code == 200
+    assert (shipment["sign_precision"], shipment["signed_on"], shipment["sign_source"]) == (
+        "date",
+        "2026-11-13",
+        "tracking",
+    )
+    assert shipment["signed_at"] is None
+
+
+def test_the_same_sign_in_again_adds_nothing_to_the_log(api, socks, frozen):
+    body = {"precision": "exact", "signed_at": "2026-11-12T02:00:00Z", "source": "tracking"}
+
+    response = post_json(api, _sign_in_url(socks), body)
+
+    assert response.status_code == 200
+    assert response.json()["sign_in_changes"] == []
+    assert response.json()["sign_recorded_by_id"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"signed_at": "2026-11-12T08:30:00+08:00"}, "precision"),
+        ({"precision": "sometimes"}, "precision"),
+        ({"precision": "exact", "signed_at": "2026-11-12T08:30:00"}, "signed_at"),
+        ({"precision": "date", "signed_on": "12/11/2026"}, "signed_on"),
+        ({"precision": "exact", "signed_at": "2026-11-12T08:30:00Z", "source": "export"}, "source"),
+    ],
+)
+def test_a_body_that_does_not_validate_is_422_on_its_field(api, socks, frozen, body, field):
+    response = post_json(api, _sign_in_url(socks), body)
+
+    assert response.status_code == 422
+    assert error_of(response)["field"] == field
+    assert socks.shipments.get().sign_source == "tracking"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "code"),
+    [
+        ({"precision": "exact", "signed_at": "2026-11-13T08:30:00Z"}, "note", "note_required"),
+        ({"precision": "exact", "note": "x"}, "signed_at", "required"),
+        (
+            {"precision": "exact", "signed_at": "2026-11-15T08:30:00Z", "note": "x"},
+            "signed_at",
+            "in_future",
+        ),
+        (
+            {"precision": "date", "signed_on": "2026-11-09", "note": "x"},
+            "signed_on",
+            "before_shipped",
+        ),
+    ],
+)
+def test_a_refused_sign_in_is_422_on_its_field_and_writes_nothing(
+    api, socks, frozen, body, field, code
+):
+    from aftersales.orders.models import ShipmentSignInChange
+
+    response = post_json(api, _sign_in_url(socks), body)
+
+    assert response.status_code == 422
+    error = error_of(response)
+    assert (error["field"], error["code"]) == (field, code)
+    shipment = socks.shipments.get()
+    assert (shipment.sign_precision, shipment.sign_source) == ("exact", "tracking")
+    assert ShipmentSignInChange.objects.count() == 0
+
+
+def test_a_packer_may_not_record_a_sign_in(shop, socks, frozen):
+    packer = bearer_client(UserFactory(username="packer", roles=["packer"], shops=[shop]))
+
+    response = post_json(packer, _sign_in_url(socks), {"precision": "none", "note": "x"})
+
+    assert response.status_code == 403
+    assert error_of(response) == {
+        "code": "permission_denied",
+        "field": None,
+        "message": "您的角色不能登记签收。",
+    }
+    assert socks.shipments.get().sign_precision == "exact"
+
+
+def test_an_outsider_finds_no_such_parcel(socks, outsider, frozen):
+    response = post_json(bearer_client(outsider), _sign_in_url(socks), {"precision": "none"})
+
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"
+    assert socks.shipments.get().sign_precision == "exact"
+
+
+def test_a_parcel_of_another_order_is_not_found_under_this_one(api, shop, socks, frozen):
+    other, _lines = order_build(shop=shop)
+
+    response = post_json(
+        api, _sign_in_url(socks, other.shipments.get()), {"precision": "none", "note": "x"}
+    )
+
+    assert response.status_code == 404
+    assert other.shipments.get().sign_precision == "exact"
+
+
+def test_the_sign_in_operation_documents_its_errors(client, db):
+    schema = client.get(f"{API}/openapi.json").json()
+
+    operation = schema["paths"][f"{API}/orders/{{order_id}}/shipments/{{shipment_id}}/sign-in"]
+    assert set(operation["post"]["responses"]) == {"200", "400", "401", "403", "404", "422"}

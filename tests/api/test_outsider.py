@@ -105,6 +105,7 @@ def _path_ids(records) -> dict[str, Any]:
         "line_id": records["line"].pk,
         "order_line_id": records["line"].pk,
         "shop_id": records["shop"].pk,
+        "shipment_id": records["order"].shipments.get().pk,
     }
 
 
@@ -193,6 +194,9 @@ def _calls(records) -> dict[tuple[str, str], Call]:
                 "shop_id": records["shop"].pk,
                 "orders_file": SimpleUploadedFile("orders.csv", "订单编号\n".encode("gbk")),
             },
+        ),
+        ("post", "/orders/{order_id}/shipments/{shipment_id}/sign-in"): Call(
+            "404", json={"precision": "none", "note": "外人"}
         ),
         ("get", "/cases"): Call("empty", query=f"q={case.number}&include_closed=true"),
         ("post", "/cases"): Call(

@@ -60,6 +60,7 @@ OPERATIONS: dict[tuple[str, str], Rule] = {
     ("get", "/orders"): Perm.ORDER_VIEW,
     ("get", "/orders/{order_id}"): Perm.ORDER_VIEW,
     ("post", "/orders/{order_id}/contact"): Perm.CONTACT_REVEAL,
+    ("post", "/orders/{order_id}/shipments/{shipment_id}/sign-in"): Perm.SIGN_IN_RECORD,
     ("get", "/cases"): Perm.CASE_VIEW,
     ("post", "/cases"): Perm.CASE_OPEN,
     ("get", CASE): Perm.CASE_VIEW,
@@ -189,6 +190,18 @@ def _calls() -> dict[tuple[str, str], Callable[[Story, Any], Call]]:
             shows=lambda r: r.json()["receiver_phone"] == "13812345678",
         )
 
+    def sign_in(story, actor):
+        # The parcel was signed for on 12 Nov by the tracking; a person corrects it.
+        order, _lines = story.order()
+        shipment = order.shipments.get()
+        return Call(
+            ids={"order_id": order.pk, "shipment_id": shipment.pk},
+            json={"precision": "date", "signed_on": "2026-11-11", "note": "买家来电更正"},
+            shows=lambda r: (
+                (r.json()["sign_precision"], len(r.json()["sign_in_changes"])) == ("date", 1)
+            ),
+        )
+
     def cases_list(story, actor):
         case = story.case()
         return Call(
@@ -306,6 +319,7 @@ def _calls() -> dict[tuple[str, str], Callable[[Story, Any], Call]]:
         ("get", "/orders"): orders_search,
         ("get", "/orders/{order_id}"): order_get,
         ("post", "/orders/{order_id}/contact"): contact,
+        ("post", "/orders/{order_id}/shipments/{shipment_id}/sign-in"): sign_in,
         ("get", "/cases"): cases_list,
         ("post", "/cases"): case_open,
         ("get", CASE): case_get,

@@ -69,6 +69,7 @@ PAGES: dict[tuple[str, str], Rule] = {
     ("orders:search", "get"): Perm.ORDER_VIEW,
     ("orders:detail", "get"): Perm.ORDER_VIEW,
     ("orders:contact", "post"): Perm.CONTACT_REVEAL,
+    ("orders:sign_in", "post"): Perm.SIGN_IN_RECORD,
     ("returns:refund_settle", "post"): Perm.REFUND_SETTLE,
     # Everyone has a queue; only those who may decide find anything in it.
     ("approvals:queue", "get"): Perm.CASE_VIEW,
@@ -227,6 +228,23 @@ def _visits() -> dict[tuple[str, str], Callable[..., Visit]]:
         order, _lines = story.order()
         return Visit(reverse("orders:contact", args=[order.pk]), secret="13812345678", htmx=True)
 
+    def sign_in(story, action):
+        # The confirmed step: the parcel the tracking says was signed for on 12 Nov, corrected.
+        order, _lines = story.order()
+        shipment = order.shipments.get()
+        prefix = f"sign-{shipment.pk}-"
+        return Visit(
+            reverse("orders:sign_in", args=[order.pk, shipment.pk]),
+            data={
+                f"{prefix}precision": "date",
+                f"{prefix}signed_on": "2026-11-11",
+                f"{prefix}source": "person",
+                f"{prefix}note": "买家来电更正",
+                "confirmed": "1",
+            },
+            htmx=True,
+        )
+
     def settle(story, action):
         refund = story.pending_refund()
         return Visit(
@@ -304,6 +322,7 @@ def _visits() -> dict[tuple[str, str], Callable[..., Visit]]:
         ("orders:search", "get"): search,
         ("orders:detail", "get"): order_detail,
         ("orders:contact", "post"): contact,
+        ("orders:sign_in", "post"): sign_in,
         ("returns:refund_settle", "post"): settle,
         ("approvals:queue", "get"): queue,
         ("approvals:decide", "post"): decide,

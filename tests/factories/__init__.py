@@ -115,6 +115,9 @@ class ShipmentFactory(factory.django.DjangoModelFactory):
     carrier = factory.SubFactory(CarrierFactory)
     waybill_no = factory.Sequence(lambda n: f"YT{n:012d}")
     shipped_at = dt.datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
+    sign_precision = "none"
+    # A sign-in the test gives came from the carrier's tracking unless it says otherwise.
+    sign_source = factory.LazyAttribute(lambda s: "" if s.sign_precision == "none" else "tracking")
 
 
 def ledger_case(order, *, now=dt.datetime(2026, 11, 14, 1, 0, tzinfo=UTC)):

@@ -37,6 +37,7 @@ from aftersales.orders.services.order_import import (
     order_upsert_many,
 )
 from aftersales.orders.services.order_writes import UPDATABLE_FIELDS
+from aftersales.orders.services.sign_in import shipment_sign_in_record
 
 __all__ = [
     "LABEL_ITEMS_FILE",
@@ -58,4 +59,5 @@ __all__ = [
     "RowError",
     "order_import_files",
     "order_upsert_many",
+    "shipment_sign_in_record",
 ]
