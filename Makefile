@@ -14,7 +14,7 @@ PORT ?= 8000
 RUN_SETTINGS := config.settings.run
 CONN_CHECK_ARGS ?=
 
-.PHONY: run test install assets vendor-maps browser demo bench lint messages clean conn-check
+.PHONY: run test install assets vendor-maps browser demo demo-refresh bench lint messages clean conn-check
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
