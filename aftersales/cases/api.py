@@ -4,7 +4,8 @@
 # its own module, where the string "Query[CaseFilters]" cannot be resolved, and the OpenAPI
 # schema then fails to build.
 import datetime as dt
-from typing import Annotated, Any, Union
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Union
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -14,10 +15,12 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import BaseModel, Field, create_model
 
 from aftersales.accounts.models import User
+from aftersales.accounts.permissions import MSG_NOT_FOUND
 from aftersales.cases import selectors, services
 from aftersales.cases.models import Case, Priority
 from aftersales.cases.registry import Action, registry
-from aftersales.core.errors import DomainError, TransitionNotAllowed
+from aftersales.core.errors import DomainError, NotFound, TransitionNotAllowed
+from aftersales.core.money import to_money
 from aftersales.orders.models import OrderLine
 from aftersales.orders.selectors import order_get
 
@@ -148,15 +151,44 @@ class AttachmentOut(Schema):
     name: str
 
 
+# The inbox's tabs: "" (or "all") every case the other filters leave, "mine" the reader's own
+# queue, a stage every kind maps its statuses to, "overdue" open and past its deadline.
+InboxTab = Literal[("",) + selectors.TABS]  # type: ignore[valid-type]
+
+
 class CaseFilters(Schema):
     kind: str = ""
     status: str = ""
-    assignee: str = ""
-    q: str = ""
+    assignee: str = Field(default="", description='"me", "none" or a user id')
+    q: str = Field(
+        default="",
+        description=(
+            "Order number, waybill or case number (exact); part of the buyer's nick or the "
+            "receiver's name, any case (three characters anywhere, or the first two); the "
+            "last four digits of the receiver's phone. A search finds closed cases too."
+        ),
+    )
     overdue: bool = False
     escalated: bool = False
     include_closed: bool = False
     shop: int | None = None
+    stage: InboxTab = ""  # type: ignore[valid-type]
+
+
+class InboxCaseOut(CaseOut):
+    """An inbox row: the case, its stage and the amount its kind shows in the inbox."""
+
+    stage: str | None
+    amount: Decimal | None
+
+    @staticmethod
+    def resolve_stage(obj) -> str | None:
+        return registry.stage_of(obj.kind, obj.status)
+
+    @staticmethod
+    def resolve_amount(obj) -> Decimal | None:
+        amount = getattr(obj, "inbox_amount", None)
+        return to_money(amount) if amount is not None else None
 
 
 def _case_out(case: Case, user: User) -> dict[str, Any]:
@@ -221,15 +253,91 @@ def _detail_out(case: Case, user: User) -> dict[str, Any]:
 MAX_PAGE = 100
 
 
-@router.get("", response={200: list[CaseOut], 401: ErrorOut, 422: ValidationErrorOut})
+@router.get("", response={200: list[InboxCaseOut], 401: ErrorOut, 422: ValidationErrorOut})
 @paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
 def list_cases(request, filters: Query[CaseFilters]):
+    """The inbox: open cases of the reader's shops, what is due first (a search or
+    ``include_closed`` finds closed ones too)."""
     qs = selectors.inbox(
         user=request.user,
         filters=selectors.InboxFilters(**filters.dict()),
         now=timezone.now(),
     )
     return qs
+
+
+class TakeIn(Schema):
+    expected_version: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+
+class AssignIn(Schema):
+    case_ids: list[int] = Field(min_length=1, max_length=services.ASSIGN_MANY_MAX)
+    assignee_id: int | None = Field(description="null takes the cases from whoever has them")
+
+
+class AssignedCaseOut(Schema):
+    id: int
+    number: str
+    assignee_id: int | None
+    version: int
+
+
+class AssignOut(Schema):
+    cases: list[AssignedCaseOut]
+
+
+@router.post(
+    "/assign",
+    response={200: AssignOut, **ERRORS},
+    summary="Assign several cases to one person",
+    operation_id="cases_assign_many",
+)
+def assign_cases(request, payload: AssignIn):
+    """All or none: another shop's case (404), a role that may not assign (403), a closed
+    case (409 ``case_closed``) or a person who is not active staff of every shop involved
+    (400 ``invalid``) refuses the whole set. One event per case that changes hands."""
+    ids = set(payload.case_ids)
+    seen = selectors.cases_for(request.user).filter(pk__in=ids).count()
+    if seen != len(ids):
+        raise NotFound(MSG_NOT_FOUND)
+    assignee = None
+    if payload.assignee_id is not None:
+        assignee = (
+            User.objects.filter(pk=payload.assignee_id, shops__in=request.user.shop_ids())
+            .distinct()
+            .first()
+        )
+        if assignee is None:
+            raise NotFound(MSG_NOT_FOUND)
+    cases = services.cases_assign_many(
+        case_ids=ids, assignee=assignee, actor=request.user, now=timezone.now()
+    )
+    return {
+        "cases": [
+            {"id": c.pk, "number": c.number, "assignee_id": c.assignee_id, "version": c.version}
+            for c in cases
+        ]
+    }
+
+
+@router.post(
+    "/{case_id}/take",
+    response={200: CaseDetailOut, **ERRORS},
+    summary="Take a case (领取)",
+    operation_id="case_take",
+)
+def take_case(request, case_id: int, payload: TakeIn):
+    """The reader takes an unassigned open case. Someone else's answers 409
+    ``already_assigned`` (reassigning is ``PATCH``), a closed one 409 ``case_closed``; taking
+    one's own again changes nothing. Perm ``case.assign``."""
+    case = selectors.case_get(user=request.user, case_id=case_id)
+    services.case_take(
+        case_id=case.pk,
+        actor=request.user,
+        now=timezone.now(),
+        expected_version=payload.expected_version,
+    )
+    return _detail_out(selectors.case_get(user=request.user, case_id=case_id), request.user)
 
 
 def create_case(request, payload: BaseModel):

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
@@ -27,6 +29,19 @@ if TYPE_CHECKING:
 
     from aftersales.accounts.models import User
     from aftersales.cases.models import Case
+
+
+class Stage(models.TextChoices):
+    """Where an open case stands, in words every kind shares: the inbox's tabs. Each kind
+    says which of its open statuses stand at which stage (``Kind.stages``); an open status at
+    none (a replacement on its way to the buyer) is in the inbox, under no stage's tab."""
+
+    PENDING = "pending", _("待处理")
+    AWAITING_BUYER = "awaiting_buyer", _("待买家退货")
+    TO_RECEIVE = "to_receive", _("待收货")
+    REFUNDING = "refunding", _("退款中")
+    REFUND_FAILED = "refund_failed", _("退款失败")
+    AWAITING_APPROVAL = "awaiting_approval", _("待审批")
 
 
 class NoParams(BaseModel):
@@ -105,6 +120,12 @@ class Kind:
     # Statuses that mean something went wrong and a person must act (a refund that failed):
     # marked in red in the inbox and on the case page.
     alert_statuses: frozenset[str] = frozenset()
+    # Open status -> the ``Stage`` it stands at: the inbox's tabs and their counts.
+    stages: Mapping[str, str] = field(default_factory=dict)
+    # A lookup from the case to the amount the inbox shows (what the case asks or refunds),
+    # e.g. ``"returns__requested_amount"``: the inbox's one query reads it through a join,
+    # never a query per row.
+    inbox_amount: str = ""
 
     @property
     def initial_status(self) -> str:
@@ -141,6 +162,11 @@ class Registry:
                 raise ImproperlyConfigured(f"{kind.code}: move by {by!r} has no Action")
         if not kind.closed <= statuses:
             raise ImproperlyConfigured(f"{kind.code}: closed statuses must be its own")
+        for status, stage in kind.stages.items():
+            if status not in statuses or status in kind.closed:
+                raise ImproperlyConfigured(f"{kind.code}: stage of {status!r}: not an open status")
+            if stage not in Stage.values:
+                raise ImproperlyConfigured(f"{kind.code}: {status!r} at unknown stage {stage!r}")
         for name, action in kind.actions.items():
             known = self._actions.get(name)
             if known is not None and known.params is not action.params:
@@ -202,6 +228,27 @@ class Registry:
     def public_actions(self) -> dict[str, Action]:
         """Every action a page or the API may take, by name (the API's operations)."""
         return {n: a for n, a in self._actions.items() if not a.internal}
+
+    def stage_of(self, kind_code: str, status: str) -> str | None:
+        kind = self._kinds.get(kind_code)
+        return kind.stages.get(status) if kind is not None else None
+
+    def stage_statuses(self, stage: str) -> dict[str, frozenset[str]]:
+        """Kind -> its statuses at ``stage``: what the inbox filters a tab by."""
+        out = {}
+        for kind in self._kinds.values():
+            statuses = frozenset(s for s, at in kind.stages.items() if at == stage)
+            if statuses:
+                out[kind.code] = statuses
+        return out
+
+    def inbox_amounts(self) -> dict[str, list[str]]:
+        """Lookup -> the kinds whose inbox amount it is."""
+        out: dict[str, list[str]] = {}
+        for kind in self._kinds.values():
+            if kind.inbox_amount:
+                out.setdefault(kind.inbox_amount, []).append(kind.code)
+        return out
 
     def openers(self) -> list[Opener]:
         seen: list[Opener] = []

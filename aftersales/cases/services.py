@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as SchemaError
 
 from aftersales.accounts.models import User
-from aftersales.accounts.permissions import Perm, authorize
+from aftersales.accounts.permissions import MSG_NOT_FOUND, Perm, authorize
 from aftersales.cases import workflows
 from aftersales.cases.models import (
     Case,
@@ -32,6 +32,7 @@ from aftersales.core.errors import (
     ConcurrentChange,
     DomainError,
     InvalidInput,
+    NotFound,
     PermissionDeniedError,
     TransitionNotAllowed,
 )
@@ -446,3 +447,142 @@ def cases_escalate_overdue(*, now: dt.datetime, batch: int = ESCALATION_BATCH) -
         ]
     )
     return len(overdue)
+
+
+# --- taking and handing out cases ----------------------------------------------------------
+
+MSG_TAKE_CLOSED = _("售后单 %(number)s 已结束，不能领取。")
+MSG_TAKEN_BY = _("售后单 %(number)s 已被 %(who)s 领取。")
+MSG_ASSIGN_NONE = _("请至少选择一个售后单。")
+MSG_ASSIGN_TOO_MANY = _("一次最多分配 %(max)s 个售后单。")
+MSG_ASSIGN_CLOSED = _("已结束的售后单不能分配：%(numbers)s。")
+
+# A page of the inbox holds 50; a bulk assignment is a page's worth or a few, never a sweep.
+ASSIGN_MANY_MAX = 200
+
+
+@transaction.atomic
+def case_take(
+    *, case_id: int, actor: User, now: dt.datetime, expected_version: int | None = None
+) -> Case:
+    """The actor takes an unassigned open case (领取): it becomes theirs.
+
+    Taking is assigning oneself, so it is Perm.CASE_ASSIGN's (agents and supervisors), not
+    every role that may act on the case: the warehouse receives and ships the parcels of the
+    shop's queue without owning the case, and a case a clerk had taken would be missing from
+    the agents' pool of unassigned cases once the goods are in and a decision is due.
+
+    A case someone else holds is refused (409, naming them): taking it from them is a
+    reassignment, ``case_update``'s. Taking one's own case again changes nothing. The row is
+    locked and read again, so of two people taking it at once one gets it and the other is
+    told who did.
+    """
+    case = Case.objects.select_for_update().filter(pk=case_id).first()
+    if case is None:
+        raise NotFound(MSG_NOT_FOUND)
+    # The shop and the role before the version: another shop's case is not found, however
+    # stale the version a stranger sends.
+    authorize(actor, Perm.CASE_ASSIGN, shop_id=case.shop_id)
+    if expected_version is not None and case.version != expected_version:
+        raise ConcurrentChange(MSG_CONCURRENT)
+    if not case.is_open:
+        raise TransitionNotAllowed(
+            MSG_TAKE_CLOSED % {"number": case.number}, field="status", code="case_closed"
+        )
+    if case.assignee_id == actor.pk:
+        return case
+    if case.assignee_id is not None:
+        holder = User.objects.get(pk=case.assignee_id)
+        raise ConcurrentChange(
+            MSG_TAKEN_BY % {"number": case.number, "who": holder},
+            field="assignee_id",
+            code="already_assigned",
+        )
+    Case.objects.filter(pk=case.pk).update(assignee=actor, updated_at=now, version=F("version") + 1)
+    case.assignee = actor
+    case.updated_at = now
+    case.version += 1
+    event_append(
+        case=case,
+        actor=actor,
+        action="assign",
+        now=now,
+        before={"assignee": None},
+        after={"assignee": actor.pk, "taken": True},
+    )
+    return case
+
+
+@transaction.atomic
+def cases_assign_many(
+    *, case_ids: Iterable[int], assignee: User | None, actor: User, now: dt.datetime
+) -> list[Case]:
+    """Hand several open cases to one person (``None`` takes them from whoever has them),
+    all or none: a case of a shop where the actor may not assign (404 for another shop's,
+    403 for a role without Perm.CASE_ASSIGN), a closed case, or a person who is not active
+    staff of every shop involved refuses the whole set, and nothing is written.
+
+    The rows are locked in id order, so two bulk assignments over overlapping cases wait
+    for each other rather than deadlock; then one UPDATE and one insert of events, one event
+    per case that changes hands. Cases already with that person are left as they are.
+    Returns the cases, in id order, as they now stand.
+    """
+    ids = sorted(set(case_ids))
+    if not ids:
+        raise DomainError(MSG_ASSIGN_NONE, field="case_ids", code="required")
+    if len(ids) > ASSIGN_MANY_MAX:
+        raise DomainError(
+            MSG_ASSIGN_TOO_MANY % {"max": ASSIGN_MANY_MAX}, field="case_ids", code="too_many"
+        )
+    cases = list(
+        Case.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .only("id", "number", "shop_id", "assignee_id", "is_open", "version", "updated_at")
+    )
+    shop_ids = sorted({case.shop_id for case in cases})
+    # The shops first: another shop's case answers as if it did not exist, whatever else is
+    # wrong with the request.
+    for shop_id in shop_ids:
+        authorize(actor, Perm.CASE_ASSIGN, shop_id=shop_id)
+    if len(cases) != len(ids):
+        raise NotFound(MSG_NOT_FOUND)
+    if assignee is not None:
+        staff_of = (
+            set(assignee.shops.filter(pk__in=shop_ids).values_list("pk", flat=True))
+            if assignee.is_active
+            else set()
+        )
+        if staff_of != set(shop_ids):
+            raise DomainError(MSG_ASSIGNEE_NOT_STAFF, field="assignee_id", code="invalid")
+    closed = [case.number for case in cases if not case.is_open]
+    if closed:
+        raise TransitionNotAllowed(
+            MSG_ASSIGN_CLOSED % {"numbers": "、".join(closed)},
+            field="case_ids",
+            code="case_closed",
+        )
+    target = assignee.pk if assignee is not None else None
+    changing = [case for case in cases if case.assignee_id != target]
+    if changing:
+        Case.objects.filter(pk__in=[case.pk for case in changing]).update(
+            assignee=assignee, updated_at=now, version=F("version") + 1
+        )
+        CaseEvent.objects.bulk_create(
+            [
+                CaseEvent(
+                    case_id=case.pk,
+                    actor=actor,
+                    action="assign",
+                    before={"assignee": case.assignee_id},
+                    after={"assignee": target},
+                    created_at=now,
+                )
+                for case in changing
+            ]
+        )
+        for case in changing:
+            case.assignee = assignee
+            case.updated_at = now
+            case.version += 1
+    return cases

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Role
+from aftersales.cases.registry import Stage
 
 
 class CaseKind(models.TextChoices):
@@ -170,3 +171,43 @@ EVENT_LABELS = {
     "refusal_reported": _("登记拒收"),
     "refund_settled": _("退款结果"),
 }
+
+
+# Where each open status stands in the inbox's tabs. Statuses where the shop must act are
+# pending; a replacement or reship on its way to the buyer stands at no stage (nobody acts
+# until the buyer signs), and closed statuses are in no tab.
+_STAGE_OF: dict[str, str] = {
+    S.REQUESTED: Stage.PENDING,
+    S.RECEIVED: Stage.PENDING,
+    S.PARCEL_RETURNED: Stage.PENDING,
+    S.APPROVED: Stage.PENDING,
+    S.RESHIPPING: Stage.PENDING,
+    S.AWAITING_RETURN: Stage.AWAITING_BUYER,
+    S.RETURN_SHIPPED: Stage.TO_RECEIVE,
+    S.AWAITING_APPROVAL: Stage.AWAITING_APPROVAL,
+    S.REFUNDING: Stage.REFUNDING,
+    S.REFUND_FAILED: Stage.REFUND_FAILED,
+}
+# A refusal opens when the buyer refused the parcel at the door: it is already on its way
+# back, and the warehouse receives it (parcel_back) before anyone decides anything.
+_STAGE_OF_KIND: dict[str, dict[str, str]] = {
+    CaseKind.REFUSAL: {S.REQUESTED: Stage.TO_RECEIVE},
+}
+
+
+def _reached(kind: str) -> set[str]:
+    return {INITIAL_STATUS} | {s for s, _a, _t in MOVES[kind]} | {t for _s, _a, t in MOVES[kind]}
+
+
+# Kind -> {open status: stage}, each kind's own statuses only (what ``Kind.stages`` takes).
+STAGES: dict[str, dict[str, str]] = {
+    kind.value: {
+        str(status): str(stage)
+        for status, stage in {**_STAGE_OF, **_STAGE_OF_KIND.get(kind, {})}.items()
+        if status in _reached(kind)
+    }
+    for kind in CaseKind
+}
+
+# What the inbox shows as a case's amount: what the buyer asked for.
+INBOX_AMOUNT = "returns__requested_amount"

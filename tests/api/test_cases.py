@@ -17,6 +17,7 @@ from tests.api import (
     error_of,
     order_build,
     post_json,
+    written,
 )
 from tests.factories import ShipmentFactory
 
@@ -433,6 +434,8 @@ def test_inbox_item_carries_the_order_and_the_actions_of_the_reader(agent, wareh
         "created_at": iso(sh(2026, 11, 12, 9, 0)),
         "updated_at": iso(NOW),
         "actions": ["agree", "refuse", "cancel"],
+        "stage": "pending",
+        "amount": "9.90",
     }
     assert as_warehouse["id"] == a.pk
     assert as_warehouse["actions"] == []
@@ -454,11 +457,21 @@ def test_inbox_item_carries_the_order_and_the_actions_of_the_reader(agent, wareh
         ("include_closed=true", "abcde"),
         ("q=tb-alice", "a"),
         ("q=+tb-bob+", "b"),
-        ("q=tb-erin", ""),
+        # A search finds closed cases too, by part of the nick, whatever the letters' case.
+        ("q=tb-erin", "e"),
         ("q=tb-erin&include_closed=true", "e"),
-        ("q=tb-al", ""),
+        ("q=tb-al", "a"),
+        ("q=TB-AL", "a"),
+        ("q=tb-", "abcde"),
+        ("q=tb-&stage=pending", "abc"),
         ("kind=return_refund&assignee=me&overdue=true", "a"),
         ("kind=exchange&assignee=me", ""),
+        ("stage=pending", "abc"),
+        ("stage=all", "abcd"),
+        ("stage=refunding", "d"),
+        ("stage=to_receive", ""),
+        ("stage=overdue", "a"),
+        ("stage=mine", "ab"),  # the agent's own, and the unassigned waiting for the shop
     ],
 )
 def test_inbox_filters(agent, inbox, query, expected):
@@ -548,13 +561,162 @@ def test_inbox_page_holds_at_most_100_cases(agent, shop):
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("limit=0", "limit"), ("offset=-1", "offset"), ("overdue=perhaps", "overdue")],
+    [
+        ("limit=0", "limit"),
+        ("offset=-1", "offset"),
+        ("overdue=perhaps", "overdue"),
+        ("stage=somewhere", "stage"),
+    ],
 )
 def test_inbox_bad_query_is_422(agent, inbox, query, field):
     response = bearer_client(agent).get(f"{API}/cases?{query}")
 
     assert response.status_code == 422
     assert error_of(response)["field"] == field
+
+
+def test_inbox_finds_by_the_receivers_name_and_phone_digits(agent, shop):
+    order, lines = order_build(shop=shop, receiver_name="李雷", receiver_phone="13611112222")
+    case = return_case_open(
+        order=order,
+        kind="return_refund",
+        lines=[(lines[0], 1)],
+        reason="quality",
+        actor=agent,
+        now=NOW,
+    )
+    api = bearer_client(agent)
+
+    assert _listed(api.get(f"{API}/cases?q=李")) == []  # one character is too little
+    assert _listed(api.get(f"{API}/cases?q=李雷")) == [case.pk]
+    assert _listed(api.get(f"{API}/cases?q=2222")) == [case.pk]
+
+
+# --- taking and handing out ----------------------------------------------------------------
+
+
+def test_take_makes_the_case_the_readers(agent, inbox):
+    b = inbox["b"]
+
+    response = post_json(bearer_client(agent), f"{API}/cases/{b.pk}/take", {})
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["assignee_id"], body["version"]) == (agent.pk, b.version + 1)
+    assert body["events"][-1]["action"] == "assign"
+    assert body["events"][-1]["after"] == {"assignee": agent.pk, "taken": True}
+
+
+@pytest.mark.parametrize(
+    ("name", "persona", "status", "code"),
+    [
+        ("c", "agent", 409, "already_assigned"),  # agent2's
+        ("e", "agent", 409, "case_closed"),
+        ("b", "warehouse", 403, "permission_denied"),
+        ("x", "agent", 404, "not_found"),
+    ],
+)
+def test_take_refused(request, inbox, name, persona, status, code):
+    case = inbox[name]
+    before = written(case.pk)
+
+    response = post_json(
+        bearer_client(request.getfixturevalue(persona)), f"{API}/cases/{case.pk}/take", {}
+    )
+
+    assert response.status_code == status, response.content
+    assert error_of(response)["code"] == code
+    assert written(case.pk) == before
+
+
+def test_take_with_a_stale_version_is_409(agent, inbox):
+    b = inbox["b"]
+
+    response = post_json(
+        bearer_client(agent), f"{API}/cases/{b.pk}/take", {"expected_version": b.version - 1}
+    )
+
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "concurrent_change"
+
+
+def test_assign_hands_several_to_one_person(agent, agent2, inbox):
+    ids = [inbox["a"].pk, inbox["b"].pk, inbox["c"].pk]
+
+    response = post_json(
+        bearer_client(agent), f"{API}/cases/assign", {"case_ids": ids, "assignee_id": agent2.pk}
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "cases": [
+            {
+                "id": inbox["a"].pk,
+                "number": inbox["a"].number,
+                "assignee_id": agent2.pk,
+                "version": inbox["a"].version + 1,
+            },
+            {
+                "id": inbox["b"].pk,
+                "number": inbox["b"].number,
+                "assignee_id": agent2.pk,
+                "version": inbox["b"].version + 1,
+            },
+            # Already agent2's: left as it was.
+            {
+                "id": inbox["c"].pk,
+                "number": inbox["c"].number,
+                "assignee_id": agent2.pk,
+                "version": inbox["c"].version,
+            },
+        ]
+    }
+    assert CaseEvent.objects.filter(action="assign").count() == 2
+
+
+def test_assign_to_nobody(agent, inbox):
+    response = post_json(
+        bearer_client(agent),
+        f"{API}/cases/assign",
+        {"case_ids": [inbox["a"].pk], "assignee_id": None},
+    )
+
+    assert response.status_code == 200
+    assert response.json()["cases"][0]["assignee_id"] is None
+
+
+@pytest.mark.parametrize(
+    ("names", "assignee", "status", "code"),
+    [
+        ("ax", "agent2", 404, "not_found"),  # one of another shop refuses them all
+        ("ae", "agent2", 409, "case_closed"),
+        ("a", "outsider", 404, "not_found"),  # nobody the agent's shops know
+        ("", "agent2", 422, "invalid"),
+    ],
+)
+def test_assign_is_all_or_nothing(request, agent, inbox, names, assignee, status, code):
+    ids = [inbox[n].pk for n in names]
+    person = request.getfixturevalue(assignee)
+    before = [written(inbox[n].pk) for n in "abcdex"]
+
+    response = post_json(
+        bearer_client(agent), f"{API}/cases/assign", {"case_ids": ids, "assignee_id": person.pk}
+    )
+
+    assert response.status_code == status, response.content
+    assert error_of(response)["code"] == code
+    assert [written(inbox[n].pk) for n in "abcdex"] == before
+
+
+def test_assign_needs_the_permission(warehouse, agent2, inbox):
+    response = post_json(
+        bearer_client(warehouse),
+        f"{API}/cases/assign",
+        {"case_ids": [inbox["a"].pk], "assignee_id": agent2.pk},
+    )
+
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "permission_denied"
 
 
 # --- one case ------------------------------------------------------------------------------

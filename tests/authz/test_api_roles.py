@@ -65,6 +65,10 @@ OPERATIONS: dict[tuple[str, str], Rule] = {
     ("post", "/cases"): Perm.CASE_OPEN,
     ("get", CASE): Perm.CASE_VIEW,
     ("patch", CASE): Perm.CASE_ASSIGN,
+    # Taking a case is assigning oneself: the roles that may assign, not every role that may
+    # act on it (cases.services.case_take says why).
+    ("post", f"{CASE}/take"): Perm.CASE_ASSIGN,
+    ("post", "/cases/assign"): Perm.CASE_ASSIGN,
     **{("post", f"{CASE}/actions/{name}"): action_rule(name) for name in ACTION_STATES},
     ("post", f"{CASE}/notes"): Perm.CASE_NOTE,
     ("post", f"{CASE}/attachments"): Perm.CASE_NOTE,
@@ -233,6 +237,21 @@ def _calls() -> dict[tuple[str, str], Callable[[Story, Any], Call]]:
             shows=lambda r: (r.json()["priority"], r.json()["assignee_id"]) == (4, story.agent.pk),
         )
 
+    def case_take(story, actor):
+        case = story.case()
+        return Call(
+            ids={"case_id": case.pk},
+            json={"expected_version": case.version},
+            shows=lambda r: r.json()["assignee_id"] == actor.pk,
+        )
+
+    def cases_assign(story, actor):
+        cases = [story.case(), story.case()]
+        return Call(
+            json={"case_ids": [c.pk for c in cases], "assignee_id": story.agent.pk},
+            shows=lambda r: [c["assignee_id"] for c in r.json()["cases"]] == [story.agent.pk] * 2,
+        )
+
     def note(story, actor):
         return Call(ids={"case_id": story.case().pk}, json={"body": "已联系买家"}, ok=201)
 
@@ -324,6 +343,8 @@ def _calls() -> dict[tuple[str, str], Callable[[Story, Any], Call]]:
         ("post", "/cases"): case_open,
         ("get", CASE): case_get,
         ("patch", CASE): case_update,
+        ("post", f"{CASE}/take"): case_take,
+        ("post", "/cases/assign"): cases_assign,
         **{("post", f"{CASE}/actions/{name}"): _action_call(name) for name in ACTION_STATES},
         ("post", f"{CASE}/notes"): note,
         ("post", f"{CASE}/attachments"): attachment,

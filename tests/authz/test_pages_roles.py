@@ -57,6 +57,10 @@ PAGES: dict[tuple[str, str], Rule] = {
     ("accounts:logout", "post"): ANY,
     ("accounts:reveal_log", "get"): Perm.REVEAL_LOG_READ,
     ("cases:inbox", "get"): Perm.CASE_VIEW,
+    ("cases:inbox_tabs", "get"): Perm.CASE_VIEW,
+    # Taking a case is assigning oneself (cases.services.case_take says why).
+    ("cases:take", "post"): Perm.CASE_ASSIGN,
+    ("cases:assign", "post"): Perm.CASE_ASSIGN,
     ("cases:detail", "get"): Perm.CASE_VIEW,
     ACT: "action",
     ("cases:update", "post"): Perm.CASE_ASSIGN,
@@ -149,6 +153,26 @@ def _visits() -> dict[tuple[str, str], Callable[..., Visit]]:
             reverse("cases:inbox") + f"?q={case.number}",
             secret=case.order.buyer_nick,
             outsider="hidden",
+        )
+
+    def inbox_tabs(story, action):
+        story.case()
+        # The tabs' counts: the shop's new case waits in the pending tab.
+        return Visit(
+            reverse("cases:inbox_tabs") + "?stage=all",
+            secret='data-stage="pending">1</span>',
+            outsider="hidden",
+            htmx=True,
+        )
+
+    def take(story, action):
+        case = story.case()
+        return Visit(reverse("cases:take", args=[case.pk]), htmx=True)
+
+    def assign(story, action):
+        case = story.case()
+        return Visit(
+            reverse("cases:assign"), data={"case": [case.pk], "assignee": story.agent.pk}, htmx=True
         )
 
     def detail(story, action):
@@ -311,6 +335,9 @@ def _visits() -> dict[tuple[str, str], Callable[..., Visit]]:
         ("accounts:logout", "post"): logout,
         ("accounts:reveal_log", "get"): reveal_log,
         ("cases:inbox", "get"): inbox,
+        ("cases:inbox_tabs", "get"): inbox_tabs,
+        ("cases:take", "post"): take,
+        ("cases:assign", "post"): assign,
         ("cases:detail", "get"): detail,
         ACT: act,
         ("cases:update", "post"): update,
