@@ -21,6 +21,7 @@ from aftersales.cases.models import Case, Priority
 from aftersales.cases.registry import Action, registry
 from aftersales.core.errors import DomainError, NotFound, TransitionNotAllowed
 from aftersales.core.money import to_money
+from aftersales.core.workdays import span_confirmed
 from aftersales.orders.models import OrderLine
 from aftersales.orders.selectors import order_get
 
@@ -90,6 +91,9 @@ class CaseOut(Schema):
     priority: int
     due_at: dt.datetime | None
     due_rule: str
+    # False when the deadline's span touches a year whose statutory holidays are not yet
+    # published (worked out by rule): the deadline may move.
+    due_confirmed: bool
     is_open: bool
     escalated_at: dt.datetime | None
     version: int
@@ -109,6 +113,12 @@ class CaseOut(Schema):
     @staticmethod
     def resolve_status_label(obj) -> str:
         return obj["status_label"] if isinstance(obj, dict) else obj.status_label
+
+    @staticmethod
+    def resolve_due_confirmed(obj) -> bool:
+        if isinstance(obj, dict):
+            return obj["due_confirmed"]
+        return obj.due_at is None or span_confirmed(obj.created_at, obj.due_at)
 
     @staticmethod
     def resolve_kind_label(obj) -> str:
@@ -208,6 +218,7 @@ def _case_out(case: Case, user: User) -> dict[str, Any]:
         "priority": case.priority,
         "due_at": case.due_at,
         "due_rule": case.due_rule,
+        "due_confirmed": case.due_at is None or span_confirmed(case.created_at, case.due_at),
         "is_open": case.is_open,
         "escalated_at": case.escalated_at,
         "version": case.version,
@@ -219,6 +230,14 @@ def _case_out(case: Case, user: User) -> dict[str, Any]:
 
 def _detail_out(case: Case, user: User) -> dict[str, Any]:
     out = _case_out(case, user)
+    # One case: the actions that can succeed now, not only those its state offers.
+    out["actions"] = [
+        a
+        for a in out["actions"]
+        if (spec := registry.action(case.kind, a)) is None
+        or spec.available is None
+        or spec.available(case)
+    ]
     kind = registry.get(case.kind)
     out["buyer_claim"] = case.buyer_claim
     out["lines"] = [

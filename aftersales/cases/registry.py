@@ -92,6 +92,10 @@ class Action:
     # Moved by a service of its own (an approval decision), never offered on a page or the API.
     internal: bool = False
     form: FormFactory | None = None
+    # Whether the action can succeed now, beyond the flow and the role (the refunds all went
+    # through, there is a failure to retry): the case page and the case's API detail offer only
+    # what passes. Not asked for lists, where it would cost a query per row.
+    available: Callable[[Case], bool] | None = None
 
 
 @dataclass(frozen=True)

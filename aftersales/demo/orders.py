@@ -164,7 +164,9 @@ class OrderMaker:
         created = dt.datetime.combine(
             day, dt.time(hour, rng.randint(0, 59), rng.randint(0, 59)), tzinfo=SHANGHAI
         ).astimezone(dt.UTC)
-        if created > now - hours(0.2):
+        # Paid up to 25 minutes after it was placed: an order placed in the last half hour
+        # would be paid in the future, so it is moved to the day before.
+        if created > now - hours(0.5):
             created -= dt.timedelta(days=1)
         remote = buyer["province"] in catalog.REMOTE_PROVINCES
         paid = created + dt.timedelta(minutes=rng.uniform(0.5, 25))

@@ -104,7 +104,7 @@ def _refuse(reason: str, gap: tuple[float, float] = (1, 12)) -> Step:
 
 
 def _cancel(comment: str = "买家撤销了申请", gap: tuple[float, float] = (2, 30)) -> Step:
-    return Step("cancel", gap, comment=comment)
+    return Step("cancel", gap, {"reason": comment}, comment=comment)
 
 
 def _decide(remedy: str, low: int, high: int, goods: str = "", goods_value: int = 0) -> Step:
@@ -161,7 +161,9 @@ def _story(i: int, kind: str, reason: str, steps, idle, **kw) -> Story:
     }.get(kind, kind)
     skus = kw.pop("skus", None)
     if skus is None:
-        skus = _returnable(shop) if reason == Reason.NO_REASON else _any(shop)
+        # A buyer's own reason is bounded by the seven-day rule, which excluded goods fail.
+        buyers = reason in (Reason.NO_REASON, Reason.CHANGED_MIND, Reason.OTHER)
+        skus = _returnable(shop) if buyers else _any(shop)
     return Story(
         shop=shop,
         kind=kind,
@@ -296,11 +298,11 @@ def exchange_stories() -> list[Story]:
     ]
     out = [_story(i, k, r, s, idle, **kw) for i, (r, s, idle, kw) in enumerate(rows)]
     # No stock for the replacement (the down jacket and the floor lamp are sold out): the
-    # exchange becomes a return and refund.
+    # exchange is not agreed as one; it becomes a return and refund and goes on as that.
     convert = Step("convert_to_refund", (1, 8), comment="换货商品已无库存，与买家协商改为退货退款")
     for reason, steps, idle, shop, sku in (
-        (nr, [*to_receive, convert], (0.5, 5), FASHION, "YRF-09"),
-        (q, [*to_receive, convert, OK], DONE, HOME, "LD-07"),
+        (nr, [convert, *to_receive, REFUND], (0.5, 5), FASHION, "YRF-09"),
+        (q, [convert, *to_receive, REFUND, OK], DONE, HOME, "LD-07"),
     ):
         out.append(_story(0, k, reason, steps, idle, shop=shop, skus=(sku,), extra_lines=False))
     return out

@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.cases.forms import ActionForm, StyledForm, style_fields
 from aftersales.cases.models import Priority, Reason
 from aftersales.core.models import Carrier
+from aftersales.core.money import ZERO
 from aftersales.returns.kinds import CaseKind
-from aftersales.returns.models import Remedy
+from aftersales.returns.models import Remedy, ReturnDetail
 
 
 class AmountMixin(forms.Form):
@@ -21,12 +22,16 @@ class AmountMixin(forms.Form):
 class AgreeForm(ActionForm):
     return_address = forms.CharField(label=_("退货地址"), required=False, max_length=255)
     amount = forms.DecimalField(
-        label=_("退款金额（元）"), required=False, min_value=0, max_digits=12, decimal_places=2
+        label=_("退款金额（元）"), required=True, min_value=0, max_digits=12, decimal_places=2
     )
 
 
 class RefuseForm(ActionForm):
     reason = forms.CharField(label=_("拒绝原因"), max_length=255)
+
+
+class CancelForm(ActionForm):
+    reason = forms.CharField(label=_("取消原因"), max_length=255)
 
 
 class ShipForm(ActionForm):
@@ -83,7 +88,17 @@ class ParcelBackForm(ReceiveForm):
         return data
 
 
-class RefundForm(ActionForm, AmountMixin):
+class RefundForm(ActionForm):
+    """The amount is asked and shown filled with what the units were paid for; an empty one
+    is an error. A return that came back not intact asks why less is refunded."""
+
+    amount = forms.DecimalField(
+        label=_("退款金额（元）"), required=True, min_value=0, max_digits=12, decimal_places=2
+    )
+    deduction_reason = forms.CharField(label=_("扣减原因"), required=False, max_length=255)
+
+
+class RetryRefundForm(ActionForm, AmountMixin):
     pass
 
 
@@ -112,9 +127,25 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "receive": ReceiveForm,
     "parcel_back": ParcelBackForm,
     "refund": RefundForm,
-    "retry_refund": RefundForm,
+    "retry_refund": RetryRefundForm,
+    "cancel": CancelForm,
     "decide": DecideForm,
 }
+
+
+def refund_default(case) -> object:
+    """What a refund of this case pays for its goods: a refused parcel's whole quantity, or the
+    units the warehouse counted back (all asked, until it has)."""
+    from aftersales.returns.services.flows.helpers import _case_lines, _line_share
+
+    total = ZERO
+    for cl in _case_lines(case):
+        if case.kind == CaseKind.REFUSAL or cl.received_quantity is None:
+            qty = cl.quantity
+        else:
+            qty = cl.received_quantity
+        total += _line_share(cl.order_line, qty)
+    return total
 
 
 def action_form(action: str, case, data=None) -> ActionForm:
@@ -122,13 +153,23 @@ def action_form(action: str, case, data=None) -> ActionForm:
     kwargs = {"prefix": action, "initial": {"version": case.version}}
     if issubclass(form_class, ReceiveForm):
         kwargs["case_lines"] = list(case.lines.select_related("order_line"))
+    detail = ReturnDetail.objects.filter(case=case).first()
     if action == "agree":
         kwargs["initial"]["return_address"] = case.shop.return_address
+        if detail is not None:
+            kwargs["initial"]["amount"] = detail.requested_amount
+    if action == "refund":
+        # Filled with what the units were paid for, to be read and confirmed, never assumed.
+        kwargs["initial"]["amount"] = refund_default(case)
     form = form_class(data, **kwargs)
     if action == "agree":
         # A refund-only case refunds on agreement and gets nothing back; the others send the
         # goods back first and are refunded later, so each is asked only what it uses.
         form.fields.pop("return_address" if case.kind == CaseKind.REFUND_ONLY else "amount")
+    if action == "refund" and not (
+        detail is not None and detail.fault_party == "buyer" and detail.goods_intact is False
+    ):
+        form.fields.pop("deduction_reason")
     # What the action needs first (the quantities received, line by line), the free remark last.
     lines = getattr(form, "line_fields", [])
     rest = [n for n in form.fields if n not in lines and n != "comment"]
@@ -155,12 +196,28 @@ class NewCaseForm(StyledForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
     )
+    exchange_sku = forms.ChoiceField(
+        label=_("换成（换货时）"), required=False, choices=[("", _("同款"))]
+    )
     priority = forms.TypedChoiceField(
         label=_("优先级"), choices=Priority.choices, coerce=int, initial=Priority.NORMAL
     )
 
     def __init__(self, *args, order=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if order is not None:
+            # The shop's own SKUs, with what is in stock, so the agent sees before agreeing.
+            products = order.shop.products.order_by("sku_code").values_list(
+                "sku_code", "title", "stock"
+            )[:500]
+            self.fields["exchange_sku"].choices = [("", _("同款"))] + [
+                (
+                    sku,
+                    _("%(sku)s %(title)s（库存 %(stock)s）")
+                    % {"sku": sku, "title": title, "stock": stock},
+                )
+                for sku, title, stock in products
+            ]
         self.line_fields = []
         for line in order.lines.all() if order else []:
             name = f"qty_{line.pk}"

@@ -40,6 +40,12 @@ class ReturnDetail(models.Model):
     inspection_note = models.CharField(_("验货说明"), max_length=255, blank=True)
     freight_insurance = models.BooleanField(_("运费险"), default=False)
     refused_at = models.DateTimeField(_("拒收时间"), null=True, blank=True)
+    # Reported more than 24 hours after the refusal: marked on the case and in the inbox.
+    refusal_reported_late = models.BooleanField(_("逾期报告拒收"), default=False)
+    # What the buyer wants instead, for an exchange: a merchant code (SKU) of the shop.
+    exchange_sku = models.CharField(_("换货商品编码"), max_length=64, blank=True)
+    # Why a no-reason return that came back not intact is not refunded in full.
+    deduction_reason = models.CharField(_("扣减原因"), max_length=255, blank=True)
     decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
     carried_out_at = models.DateTimeField(_("执行时间"), null=True, blank=True)
 
@@ -150,3 +156,20 @@ class Refund(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["order_line", "status"], name="refund_line_status_idx")]
+
+
+class ReshipLine(models.Model):
+    """What a reship sends, line by line: decided with its quantities, stock taken then."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="reship_lines")
+    order_line = models.ForeignKey("orders.OrderLine", on_delete=models.PROTECT, related_name="+")
+    sku_code = models.CharField(_("商家编码"), max_length=64, blank=True)
+    quantity = models.PositiveIntegerField(_("数量"))
+
+    class Meta:
+        verbose_name = _("补寄明细")
+        verbose_name_plural = _("补寄明细")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "order_line"], name="reshipline_unique_line"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="reshipline_qty_pos"),
+        ]

@@ -27,6 +27,7 @@ from aftersales.returns.services.flows.helpers import (
     _case_lines,
     _detail,
     _line_share,
+    _refunds_done,
     _unreplaced_failures,
 )
 from aftersales.returns.services.refunds import (
@@ -41,6 +42,7 @@ MSG_REFUND_ISSUED = _("发起退款 ¥%(amount)s")
 PARAMS: dict[str, type] = {
     "agree": schemas.AgreeParams,
     "refuse": schemas.RefuseParams,
+    "cancel": schemas.RefuseParams,
     "buyer_ship": schemas.ShipParams,
     "ship_replacement": schemas.ShipParams,
     "reship": schemas.ShipParams,
@@ -147,6 +149,20 @@ def _confirm(name: str):
     )
 
 
+def _can_retry(case: Case) -> bool:
+    return not case.refunds.filter(status=RefundStatus.PENDING).exists() and bool(
+        _unreplaced_failures(case)
+    )
+
+
+# Offered only when they can succeed now: completing by hand once every refund went through,
+# retrying once a refund failed and nothing is pending.
+AVAILABLE = {
+    "complete": _refunds_done,
+    "retry_refund": _can_retry,
+}
+
+
 def _form(name: str):
     def build(case: Case, data: Any = None):
         return forms.action_form(name, case, data)
@@ -164,6 +180,7 @@ ACTION_SPECS = {
         confirm=_confirm(name),
         internal=name in INTERNAL,
         form=_form(name),
+        available=AVAILABLE.get(name),
     )
     for name, label in kinds.ACTION_LABELS.items()
 }
@@ -175,6 +192,7 @@ def detail_context(case: Case) -> dict[str, Any]:
         "detail": getattr(case, "returns", None),
         "refunds": list(case.refunds.select_related("order_line").order_by("created_at")),
         "freight": list(case.freight.order_by("id")),
+        "reship_lines": list(case.reship_lines.select_related("order_line").order_by("id")),
         "approvals": list(case.approvals.select_related("requested_by", "decided_by")),
         "pending": RefundStatus.PENDING,
     }
@@ -249,6 +267,8 @@ def register() -> None:
                 event_labels=kinds.EVENT_LABELS,
                 describe_event=describe_event,
                 alert_statuses=frozenset({CaseStatus.REFUND_FAILED.value}) & reached,
+                stages=kinds.STAGES[kind],
+                inbox_amount=kinds.INBOX_AMOUNT,
             )
         )
     from aftersales.returns.services.flows.opening import return_case_open_from

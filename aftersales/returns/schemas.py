@@ -29,6 +29,8 @@ class AgreeParams(_Params):
 
 
 class RefuseParams(_Params):
+    """Why: refusing or cancelling a case always says why, on the record."""
+
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
 
@@ -58,11 +60,15 @@ class ParcelBackParams(_Params):
 
 
 class RefundParams(_Params):
-    """Empty amount: what the case's units were paid for. With ``order_line_id``, only that
-    line of the case is refunded."""
+    """The amount to refund (omitted: what the case's units were paid for — a refused parcel's
+    whole quantity, or what came back; the workbench always asks for it). With
+    ``order_line_id``, only that line of the case is refunded. A no-reason return that came
+    back not intact is refunded less than in full, with ``deduction_reason``. Retrying a failed
+    refund takes no amount (the failed ones are re-issued) or a smaller one."""
 
     amount: Money | None = None
     order_line_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    deduction_reason: Text255 = ""
 
 
 class DecideParams(_Params):
@@ -85,3 +91,5 @@ class ReturnCaseIn(CaseOpenIn):
     freight_insurance: bool = False
     # Aware only: the refusal's 24-hour clock needs an instant, and a naive time names none.
     refused_at: AwareDatetime | None = None
+    # An exchange: the merchant code (SKU) of the shop's product the buyer wants instead.
+    exchange_sku: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = ""

@@ -42,6 +42,10 @@ def api(agent):
 
 
 def _open(api, order, lines, kind, reason="quality", qty=2, **extra):
+    if kind == "exchange":
+        extra.setdefault("exchange_sku", lines[0].sku_code)
+    if kind == "refusal":
+        extra.setdefault("refused_at", "2026-11-14T08:30:00+08:00")
     response = post_json(
         api,
         f"{API}/cases",
@@ -95,7 +99,8 @@ def test_return_and_refund_walks_to_completed(api, warehouse, shop, socks):
     assert received["lines"][0]["received_quantity"] == 2
     assert received["detail"]["goods_intact"] is True
     refunding = _ok(act(api, cid, "refund", version=4), "refunding", 5)
-    assert refunding["actions"] == ["complete"]
+    # Completing by hand is offered only once every refund went through.
+    assert refunding["actions"] == []
 
     [refund] = _refunds_of(api, cid)
     assert (refund["amount"], refund["status"], refund["order_line_id"]) == (
@@ -181,12 +186,14 @@ def test_exchange_walks_to_completed_and_takes_the_stock(api, warehouse, shop, s
 
 def test_exchange_without_stock_is_refused_then_becomes_a_refund(api, warehouse, shop, socks):
     order, lines = socks
-    Product.objects.create(shop=shop, sku_code="WZ-10", title="袜子", stock=1)
+    Product.objects.create(shop=shop, sku_code="WZ-10", title="袜子", stock=2)
     store = bearer_client(warehouse)
     cid = _open(api, order, lines, "exchange")["id"]
     act(api, cid, "agree")
     act(api, cid, "buyer_ship", carrier="yto", waybill_no="YT7000000004")
     act(store, cid, "receive")
+    # Sold elsewhere since the agreement: one left.
+    Product.objects.filter(shop=shop, sku_code="WZ-10").update(stock=1)
     before = written(cid)
 
     no_stock = act(store, cid, "ship_replacement", carrier="yto", waybill_no="YT7000000005")
@@ -400,7 +407,7 @@ def test_a_stale_version_is_409_concurrent_change(api, agent2, case_id):
     act(api, case_id, "agree", version=1)
     before = written(case_id)
 
-    response = act(bearer_client(agent2), case_id, "cancel", version=1)
+    response = act(bearer_client(agent2), case_id, "cancel", version=1, reason="重复申请")
 
     assert response.status_code == 409
     assert error_of(response) == {

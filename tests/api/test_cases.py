@@ -46,6 +46,10 @@ def socks(shop):
 
 
 def _create_body(order, lines, **extra):
+    if extra.get("kind") == "exchange":
+        extra.setdefault("exchange_sku", lines[0][0].sku_code)
+    if extra.get("kind") == "refusal":
+        extra.setdefault("refused_at", "2026-11-14T08:30:00+08:00")
     return {
         "order_id": order.pk,
         "reason": "quality",
@@ -62,7 +66,7 @@ def _create_body(order, lines, **extra):
     [
         ("refund_only", ["agree", "refuse", "cancel"]),
         ("return_refund", ["agree", "refuse", "cancel"]),
-        ("exchange", ["agree", "refuse", "cancel"]),
+        ("exchange", ["agree", "refuse", "cancel", "convert_to_refund"]),
         ("refusal", ["parcel_back", "cancel"]),
         ("compensation", ["decide", "refuse", "cancel"]),
     ],
@@ -102,6 +106,7 @@ def test_create_each_kind(agent, shop, socks, kind, actions):
         "priority": 2,
         "due_at": iso(NOW + dt.timedelta(hours=48)),
         "due_rule": "response_48h",
+        "due_confirmed": True,
         "is_open": True,
         "escalated_at": None,
         "version": 1,
@@ -124,8 +129,10 @@ def test_create_each_kind(agent, shop, socks, kind, actions):
             },
         ],
     }
+    # A refusal also records when it happened and whether it was reported in time.
     assert [(e["action"], e["from_status"], e["to_status"]) for e in body["events"]] == [
-        ("create", "", "requested")
+        ("create", "", "requested"),
+        *([("refusal_reported", "", "")] if kind == "refusal" else []),
     ]
     assert body["events"][0]["actor"] == "agent"
     assert body["detail"]["fault_party"] == "seller"
@@ -375,6 +382,7 @@ def inbox(shop, other_shop, agent, agent2, outsider):
             reason="quality",
             actor=actor,
             now=created,
+            **({"refused_at": created - dt.timedelta(hours=1)} if kind == "refusal" else {}),
         )
 
     a = open_case("return_refund", sh(2026, 11, 12, 9, 0), "tb-alice")
@@ -386,7 +394,13 @@ def inbox(shop, other_shop, agent, agent2, outsider):
     case_services.case_update(case_id=a.pk, actor=agent, now=NOW, assignee=agent)
     case_services.case_update(case_id=c.pk, actor=agent, now=NOW, assignee=agent2)
     case_act(case_id=d.pk, action="agree", actor=agent, now=sh(2026, 11, 13, 12, 5))
-    case_act(case_id=e.pk, action="cancel", actor=agent, now=sh(2026, 11, 13, 12, 5))
+    case_act(
+        case_id=e.pk,
+        action="cancel",
+        actor=agent,
+        now=sh(2026, 11, 13, 12, 5),
+        params={"reason": "买家撤回"},
+    )
     return {k: Case.objects.get(pk=v.pk) for k, v in zip("abcdex", [a, b, c, d, e, x], strict=True)}
 
 
@@ -428,6 +442,7 @@ def test_inbox_item_carries_the_order_and_the_actions_of_the_reader(agent, wareh
         "priority": 2,
         "due_at": iso(sh(2026, 11, 14, 9, 0)),
         "due_rule": "response_48h",
+        "due_confirmed": True,
         "is_open": True,
         "escalated_at": None,
         "version": 2,

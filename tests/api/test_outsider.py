@@ -130,7 +130,7 @@ def _secrets(records) -> list[str]:
 ACTION_PARAMS: dict[str, dict[str, Any]] = {
     "agree": {},
     "refuse": {"reason": "不给退"},
-    "cancel": {},
+    "cancel": {"reason": "外人"},
     "buyer_ship": {"carrier": "yto", "waybill_no": "YT1"},
     "ship_replacement": {"carrier": "yto", "waybill_no": "YT1"},
     "reship": {"carrier": "yto", "waybill_no": "YT1"},
@@ -143,6 +143,7 @@ ACTION_PARAMS: dict[str, dict[str, Any]] = {
     "buyer_sign": {},
     "escalate": {},
     "decide_reship": {},
+    "reship_returned": {},
     "decide": {"remedy": "cash", "amount": "1.00"},
     "carry_out": {},
 }
@@ -209,6 +210,7 @@ def _calls(records) -> dict[tuple[str, str], Call]:
             },
         ),
         ("patch", "/cases/{case_id}"): Call("404", json={"unassign": True, "priority": 4}),
+        ("post", "/cases/assign"): Call("404", json={"case_ids": [case.pk], "assignee_id": None}),
         **{
             ("post", f"/cases/{{case_id}}/actions/{name}"): Call(
                 "404", json={"params": params, "comment": "外人"}

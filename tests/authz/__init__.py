@@ -90,10 +90,10 @@ _WAREHOUSE_ACTIONS = frozenset({"receive", "ship_replacement", "reship"})
 ACTION_PARAMS: dict[str, dict[str, Any]] = {
     "agree": {},
     "refuse": {"reason": "超出售后范围"},
-    "cancel": {},
+    "cancel": {"reason": "买家撤回申请"},
     "buyer_ship": {"carrier": "yto", "waybill_no": "YT7000000001"},
     "receive": {"intact": True},
-    "refund": {},
+    "refund": {"amount": "19.80"},
     "retry_refund": {},
     "complete": {},
     "ship_replacement": {"carrier": "yto", "waybill_no": "YT7000000002"},
@@ -102,6 +102,7 @@ ACTION_PARAMS: dict[str, dict[str, Any]] = {
     "escalate": {},
     "parcel_back": {},
     "decide_reship": {},
+    "reship_returned": {},
     "reship": {"carrier": "yto", "waybill_no": "YT7000000003"},
     "decide": {"remedy": "cash", "amount": "10.00"},
     "carry_out": {},
@@ -125,11 +126,13 @@ ACTION_STATES: dict[str, tuple[str, list[str]]] = {
     "complete": ("return_refund", [*_RETURNED, "refund"]),
     "retry_refund": ("return_refund", [*_RETURNED, "refund", "settle_failed"]),
     "escalate": ("return_refund", ["refuse"]),
-    "convert_to_refund": ("exchange", _RETURNED),
-    "ship_replacement": ("exchange", [*_RETURNED, "stock"]),
-    "buyer_sign": ("exchange", [*_RETURNED, "stock", "ship_replacement"]),
+    # An exchange is agreed only with the replacement on the shelf.
+    "convert_to_refund": ("exchange", ["stock", *_RETURNED]),
+    "ship_replacement": ("exchange", ["stock", *_RETURNED]),
+    "buyer_sign": ("exchange", ["stock", *_RETURNED, "ship_replacement"]),
     "parcel_back": ("refusal", []),
     "decide_reship": ("refusal", ["parcel_back"]),
+    "reship_returned": ("refusal", ["parcel_back"]),
     "reship": ("refusal", ["parcel_back", "decide_reship"]),
     "decide": ("compensation", []),
     # Ten yuan in cash, under every approval rule the story writes: approved at once.
@@ -160,6 +163,7 @@ class Story:
             reason="quality",
             actor=self.agent,
             now=NOW,
+            **({"refused_at": NOW} if kind == "refusal" else {}),
         )
 
     def take(self, case: Case, step: str) -> None:

@@ -40,7 +40,7 @@ def test_an_overdue_case_is_escalated_once_with_an_event(shop, agent):
 def test_a_case_not_yet_due_or_closed_is_left_alone(shop, agent):
     due_later = _case(shop, agent)
     closed = _case(shop, agent)
-    act(closed, "cancel", agent, OPENED)
+    act(closed, "cancel", agent, OPENED, reason="买家撤回")
 
     assert cases_escalate_overdue(now=due_later.due_at - dt.timedelta(seconds=1)) == 0
     assert cases_escalate_overdue(now=due_later.due_at + dt.timedelta(days=30)) == 1

@@ -76,6 +76,12 @@ def carrier():
 
 
 def case_open(*, order, lines, kind, reason, actor, now=NOW, **extra) -> Case:
+    """Open a case as the agent would; an exchange asks for the same product again and a
+    refusal happened an hour before it was reported, unless the test says otherwise."""
+    if kind == "exchange":
+        extra.setdefault("exchange_sku", lines[0][0].sku_code)
+    if kind == "refusal":
+        extra.setdefault("refused_at", now - dt.timedelta(hours=1))
     return return_case_open(
         order=order, kind=kind, lines=lines, reason=reason, actor=actor, now=now, **extra
     )

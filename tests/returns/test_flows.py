@@ -305,10 +305,11 @@ def test_cancel_while_awaiting_the_return(shop, agent):
     case, _line = _return_case(shop, agent)
     act(case, "agree", agent, T1)
 
-    act(case, "cancel", agent, T2)
+    act(case, "cancel", agent, T2, reason="买家撤回申请")
 
     case = reloaded(case)
     assert case.status == CaseStatus.CANCELLED
+    assert last_event(case).after["reason"] == "买家撤回申请"
     assert case.is_open is False
     assert case.due_at is None
 
@@ -781,7 +782,9 @@ def test_exchange_for_a_wrong_item_is_at_the_sellers_cost(shop, agent, warehouse
 
 
 def test_exchange_without_stock_is_refused_then_turned_into_a_refund(shop, agent, warehouse):
-    case, line = _exchange(shop, agent, warehouse, stock=1)
+    case, line = _exchange(shop, agent, warehouse, stock=2)
+    # Sold elsewhere after the agreement: one left when the replacement is to ship.
+    Product.objects.filter(shop=shop, sku_code="WZ-10").update(stock=1)
     before = written(case)
 
     with pytest.raises(DomainError) as exc:
@@ -808,16 +811,61 @@ def test_exchange_without_stock_is_refused_then_turned_into_a_refund(shop, agent
     assert reloaded(case).status == CaseStatus.COMPLETED
 
 
-def test_exchange_of_a_product_the_shop_does_not_have_is_refused(shop, agent, warehouse):
-    case, line = _return_case(shop, agent, kind="exchange")
-    _to_received(case, agent, warehouse, line=line, qty=2)
+def test_an_exchange_is_not_agreed_without_stock_for_the_replacement(shop, agent):
+    # The shop keeps no stock of the socks: agreeing would promise what cannot ship.
+    case, _line = _return_case(shop, agent, kind="exchange")
     before = written(case)
 
     with pytest.raises(DomainError) as exc:
-        act(case, "ship_replacement", warehouse, T4, carrier="yto", waybill_no="YT2")
+        act(case, "agree", agent, T1)
 
-    assert exc.value.code == "no_stock"
+    assert (exc.value.code, exc.value.field) == ("no_stock", "stock")
     assert written(case) == before
+
+
+@pytest.mark.parametrize("steps", [0, 1, 2], ids=["requested", "awaiting", "shipped"])
+def test_an_exchange_converts_to_a_return_at_any_step_before_the_replacement(shop, agent, steps):
+    ProductFactory(shop=shop, sku_code="WZ-10", title="袜子", stock=5)
+    case, _line = _return_case(shop, agent, kind="exchange")
+    if steps >= 1:
+        act(case, "agree", agent, T1)
+    if steps >= 2:
+        act(case, "buyer_ship", agent, T2, carrier="yto", waybill_no="YT1")
+    status = reloaded(case).status
+
+    act(case, "convert_to_refund", agent, T3)
+
+    case = reloaded(case)
+    # The case goes on as a return from where it was; nothing is refunded before the goods
+    # are back.
+    assert (case.kind, case.status) == (CaseKind.RETURN_REFUND, status)
+    assert refunds_of(case) == []
+
+
+def test_an_exchange_records_the_sku_the_buyer_wants_instead(shop, agent):
+    ProductFactory(shop=shop, sku_code="WZ-10-BLK", title="袜子 黑色", stock=5)
+    order, lines = order_build(shop=shop)
+
+    case = case_open(
+        order=order,
+        lines=[(lines[0], 2)],
+        kind="exchange",
+        reason="changed_mind",
+        actor=agent,
+        exchange_sku="WZ-10-BLK",
+    )
+
+    assert ReturnDetail.objects.get(case=case).exchange_sku == "WZ-10-BLK"
+    with pytest.raises(DomainError) as exc:
+        case_open(
+            order=order,
+            lines=[(lines[0], 2)],
+            kind="exchange",
+            reason="changed_mind",
+            actor=agent,
+            exchange_sku="NOPE-1",
+        )
+    assert (exc.value.code, exc.value.field) == ("unknown_sku", "exchange_sku")
 
 
 def test_exchange_of_two_lines_of_one_product_counts_their_sum(shop, agent, warehouse):
@@ -826,13 +874,11 @@ def test_exchange_of_two_lines_of_one_product_counts_their_sum(shop, agent, ware
     case = case_open(
         order=order, lines=[(a, 2), (b, 2)], kind="exchange", reason="changed_mind", actor=agent
     )
-    act(case, "agree", agent, T1)
-    act(case, "buyer_ship", agent, T2, carrier="yto", waybill_no="YT1")
-    act(case, "receive", warehouse, T3, intact=True)
     before = written(case)
 
+    # Two lines of one merchant code need 4; 3 are in stock.
     with pytest.raises(DomainError) as exc:
-        act(case, "ship_replacement", warehouse, T4, carrier="yto", waybill_no="YT2")
+        act(case, "agree", agent, T1)
 
     assert exc.value.code == "no_stock"
     assert written(case) == before
@@ -1424,3 +1470,128 @@ def test_a_refused_case_tells_the_buyer_nothing(shop, agent):
     act(case, "refuse", agent, NOW, reason="商品已使用")
 
     assert BuyerMessage.objects.filter(case=case).count() == 0
+
+
+# --- the rules at their edges (refusal, reship, not intact, cancel) --------------------------
+
+
+def test_a_refusal_without_its_time_is_refused(shop, agent):
+    order, lines = order_build(shop=shop, signed_at=None)
+
+    with pytest.raises(DomainError) as exc:
+        case_open(
+            order=order,
+            lines=[(lines[0], 10)],
+            kind="refusal",
+            reason="shortage",
+            actor=agent,
+            refused_at=None,
+        )
+
+    assert (exc.value.field, exc.value.code) == ("refused_at", "required")
+    assert Case.objects.count() == 0
+
+
+@pytest.mark.parametrize(("hours", "late"), [(24, False), (24.01, True)])
+def test_a_late_refusal_report_is_kept_on_the_case(shop, agent, hours, late):
+    case, _line = _refusal(shop, agent, refused_at=NOW - dt.timedelta(hours=hours))
+
+    assert ReturnDetail.objects.get(case=case).refusal_reported_late is late
+
+
+def test_a_refused_parcel_back_short_is_refunded_in_full(shop, agent, warehouse):
+    # The buyer kept nothing: 9 of 10 came back, yet the refund is what all 10 cost.
+    case, line = _refusal(shop, agent, refused_at=NOW)
+    act(case, "parcel_back", warehouse, T1, received={str(line.pk): 9})
+
+    act(case, "refund", agent, T2)
+
+    assert [r.amount for r in refunds_of(case)] == [D("99.00")]
+
+
+def test_a_refused_parcel_back_short_is_reshipped_and_the_missing_part_refunded(
+    shop, agent, warehouse
+):
+    ProductFactory(shop=shop, sku_code="WZ-10", title="袜子", stock=20)
+    case, line = _refusal(shop, agent, refused_at=NOW)
+    act(case, "parcel_back", warehouse, T1, received={str(line.pk): 9})
+
+    act(case, "reship_returned", agent, T2)
+
+    case = reloaded(case)
+    assert (case.status, case.due_rule) == (CaseStatus.RESHIPPING, "reship_3_workdays")
+    # One pair missing is refunded; nine go out again, their stock taken at the decision.
+    assert [r.amount for r in refunds_of(case)] == [D("9.90")]
+    assert list(case.reship_lines.values_list("order_line_id", "quantity")) == [(line.pk, 9)]
+    assert Product.objects.get(shop=shop, sku_code="WZ-10").stock == 11
+
+
+def test_a_reship_without_stock_falls_back_to_a_refund(shop, agent, warehouse):
+    ProductFactory(shop=shop, sku_code="WZ-10", title="袜子", stock=3)
+    case, line = _refusal(shop, agent, refused_at=NOW)
+    act(case, "parcel_back", warehouse, T1, received={str(line.pk): 10})
+
+    act(case, "decide_reship", agent, T2)
+
+    case = reloaded(case)
+    assert case.status == CaseStatus.REFUNDING
+    assert last_event(case).after["no_stock"] is True
+    assert [r.amount for r in refunds_of(case)] == [D("99.00")]
+    assert case.reship_lines.count() == 0
+    assert Product.objects.get(shop=shop, sku_code="WZ-10").stock == 3
+
+
+def test_a_reship_records_its_lines_and_takes_stock(shop, agent, warehouse):
+    ProductFactory(shop=shop, sku_code="WZ-10", title="袜子", stock=10)
+    case, line = _refusal(shop, agent, refused_at=NOW)
+    act(case, "parcel_back", warehouse, T1, received={str(line.pk): 10})
+
+    act(case, "decide_reship", agent, T2)
+
+    case = reloaded(case)
+    assert case.status == CaseStatus.RESHIPPING
+    assert list(case.reship_lines.values_list("quantity", flat=True)) == [10]
+    assert Product.objects.get(shop=shop, sku_code="WZ-10").stock == 0
+
+
+def test_a_no_reason_return_back_not_intact_is_not_refunded_in_full(shop, agent, warehouse):
+    case, line = _return_case(shop, agent, reason="no_reason")
+    _to_received(case, agent, warehouse, line=line, qty=2, intact=False)
+    before = written(case)
+
+    with pytest.raises(DomainError) as full:
+        act(case, "refund", agent, T4, amount="19.80")
+    with pytest.raises(DomainError) as no_reason_given:
+        act(case, "refund", agent, T4, amount="10.00")
+
+    assert (full.value.field, full.value.code) == ("amount", "not_intact_full")
+    assert (no_reason_given.value.field, no_reason_given.value.code) == (
+        "deduction_reason",
+        "required",
+    )
+    assert written(case) == before
+
+    act(case, "refund", agent, T4, amount="10.00", deduction_reason="包装已拆，吊牌缺失")
+
+    assert [r.amount for r in refunds_of(case)] == [D("10.00")]
+    assert ReturnDetail.objects.get(case=case).deduction_reason == "包装已拆，吊牌缺失"
+
+
+def test_a_return_for_the_sellers_fault_back_not_intact_is_refunded_in_full(shop, agent, warehouse):
+    case, line = _return_case(shop, agent, reason="quality")
+    _to_received(case, agent, warehouse, line=line, qty=2, intact=False)
+
+    act(case, "refund", agent, T4, amount="19.80")
+
+    assert [r.amount for r in refunds_of(case) if r.amount] == [D("19.80")]
+
+
+def test_cancelling_needs_a_reason(shop, agent):
+    case, _line = _return_case(shop, agent)
+    before = written(case)
+
+    with pytest.raises(DomainError) as exc:
+        act(case, "cancel", agent, T1)
+
+    assert (exc.value.field, exc.value.code) == ("reason", "required")
+    assert written(case) == before

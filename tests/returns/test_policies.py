@@ -633,19 +633,20 @@ def test_the_calendar_library_knows_2026_but_not_2027():
     assert year_confirmed(2027) is False
 
 
-def test_reship_window_crossing_into_an_unknown_year_falls_back_to_monday_to_friday():
-    # Thu 2026-12-31; 2027 is unknown, so Fri 01-01 counts; Mon 04; Tue 05.
+def test_reship_window_crossing_into_an_unknown_year_takes_its_holidays_by_rule():
+    # Thu 2026-12-31; 2027 is not yet in chinesecalendar, so its holidays come by rule: Fri
+    # 01-01 is New Year's Day; Mon 04, Tue 05, Wed 06.
     assert reship_deadline(decided_at=shanghai(2026, 12, 31, 10, 0), overrides=NO_OVERRIDES) == utc(
-        2027, 1, 5, 16, 0
+        2027, 1, 6, 16, 0
     )
 
 
 def test_reship_window_crossing_into_an_unknown_year_follows_overrides():
-    # Thu 2026-12-31; Fri 2027-01-01 declared off; Mon 04; Tue 05; Wed 06.
-    overrides = {dt.date(2027, 1, 1): False}
+    # Thu 2026-12-31; Mon 2027-01-04 declared off by the administrator: Tue 05, Wed 06, Thu 07.
+    overrides = {dt.date(2027, 1, 4): False}
 
     assert reship_deadline(decided_at=shanghai(2026, 12, 31, 10, 0), overrides=overrides) == utc(
-        2027, 1, 6, 16, 0
+        2027, 1, 7, 16, 0
     )
 
 

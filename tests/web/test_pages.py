@@ -146,9 +146,9 @@ def test_the_inbox_costs_the_same_few_queries_for_one_case_or_thirty(
     client.force_login(agent)
     client.get(reverse("cases:inbox"))  # warms the session and the language
     # The session, the user, their roles, their shop ids, the page of cases (one more row than a
-    # page tells whether there is a next), the approvals count in the menu, the shops of the
-    # filter: the same seven however many cases there are.
-    with django_assert_num_queries(7) as one:
+    # page tells whether there is a next), the tabs' counts, the approvals count in the menu and
+    # the people to assign to: the same eight however many cases there are.
+    with django_assert_num_queries(8) as one:
         client.get(reverse("cases:inbox"))
     for _ in range(29):
         open_case()

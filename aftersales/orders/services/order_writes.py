@@ -150,9 +150,7 @@ class Batches:
         them."""
         self.updatable = tuple(f for f in UPDATABLE_FIELDS if f not in set(keys))
         if self._postgres:
-            self._orders_sql = order_copy.OrderStatements(
-                self.shop, _CREATE_FIELDS, self.updatable
-            )
+            self._orders_sql = order_copy.OrderStatements(self.shop, _CREATE_FIELDS, self.updatable)
 
     def error(self, file: str, row: int, field: str, code: str, message: Any) -> None:
         """An error found by a write."""

@@ -30,9 +30,14 @@ from aftersales.returns.models import (
 )
 from aftersales.returns.services.flows.constants import (
     MSG_AMOUNT_REQUIRED,
+    MSG_CANCEL_REASON_REQUIRED,
+    MSG_DEDUCTION_REASON_REQUIRED,
+    MSG_EXCHANGE_NO_STOCK,
     MSG_GOODS_REQUIRED,
     MSG_GOODS_VALUE_REQUIRED,
     MSG_NOT_ALL_REFUNDED,
+    MSG_NOT_INTACT_FULL,
+    MSG_NOTHING_CAME_BACK,
     MSG_NOTHING_TO_REFUND,
     MSG_REASON_REQUIRED,
     MSG_REFUND_EXCEEDS_CASE,
@@ -58,10 +63,13 @@ from aftersales.returns.services.flows.helpers import (
     _reship_due,
     _retry_key,
     _set_received,
+    _stock_needed,
     _take_stock,
     _unreplaced_failures,
     _waybill,
+    reship_reserve,
     split_within,
+    stock_short,
 )
 from aftersales.returns.services.refunds import refund_request
 
@@ -74,6 +82,7 @@ NO_DEADLINE: dict[str, Any] = {"due_at": None, "due_rule": ""}
 
 def _agree(case, detail, actor, now, params):
     if case.kind == CaseKind.REFUND_ONLY:
+        # Through the API an omitted amount is what the buyer asked; the page always asks it.
         total = _refund_amount_param(params)
         if total is None:
             total = detail.requested_amount
@@ -89,6 +98,17 @@ def _agree(case, detail, actor, now, params):
         field="return_address",
         param="return_address",
     )
+    if case.kind == CaseKind.EXCHANGE:
+        # Agreeing to an exchange promises the replacement: its stock is checked now, and
+        # without it the agent converts the case to a return and refund instead.
+        short = stock_short(shop_id=case.shop_id, needed=_stock_needed(case))
+        if short:
+            sku, left = next(iter(short.items()))
+            raise DomainError(
+                MSG_EXCHANGE_NO_STOCK % {"sku": sku, "stock": left},
+                field="stock",
+                code="no_stock",
+            )
     detail.return_address = address
     detail.decided_at = now
     detail.save(update_fields=["return_address", "decided_at"])
@@ -116,7 +136,10 @@ def _refuse(case, detail, actor, now, params):
 
 
 def _cancel(case, detail, actor, now, params):
-    return CaseStatus.CANCELLED, NO_DEADLINE, {}
+    reason = str(params.get("reason") or "").strip()
+    if not reason:
+        raise DomainError(MSG_CANCEL_REASON_REQUIRED, field="reason", code="required")
+    return CaseStatus.CANCELLED, NO_DEADLINE, {"reason": reason[:255]}
 
 
 def _ship(
@@ -177,9 +200,36 @@ def _receive(case, detail, actor, now, params):
 
 
 def _refund(case, detail, actor, now, params):
+    # Through the API an omitted amount is what the units were paid for (documented); the
+    # page asks for it, filled with that, so an empty field is an error there.
     total = _refund_amount_param(params)
     if total is None and case.kind == CaseKind.COMPENSATION:
         total = detail.compensation_amount
+    units = None
+    after: dict[str, Any] = {}
+    if case.kind == CaseKind.REFUSAL:
+        # The buyer kept nothing of a refused parcel: the whole quantity is refundable,
+        # whatever came back to the warehouse.
+        units = {cl.order_line_id: cl.quantity for cl in _case_lines(case)}
+    elif detail.fault_party == FaultParty.BUYER and detail.goods_intact is False:
+        # A no-reason return that came back not intact is not refunded in full: the agent
+        # names the deduction.
+        full = sum(
+            (_line_share(cl.order_line, cl.received_quantity or 0) for cl in _case_lines(case)),
+            ZERO,
+        )
+        reason = str(params.get("deduction_reason") or "").strip()
+        if total is None or total >= full:
+            raise DomainError(
+                MSG_NOT_INTACT_FULL % {"full": full}, field="amount", code="not_intact_full"
+            )
+        if not reason:
+            raise DomainError(
+                MSG_DEDUCTION_REASON_REQUIRED, field="deduction_reason", code="required"
+            )
+        detail.deduction_reason = reason[:255]
+        detail.save(update_fields=["deduction_reason"])
+        after["deduction_reason"] = detail.deduction_reason
     refunds = _issue_refunds(
         case=case,
         actor=actor,
@@ -187,8 +237,9 @@ def _refund(case, detail, actor, now, params):
         total=total,
         attempt=_refund_attempt(case),
         only_line=params.get("order_line_id"),
+        units_by_line=units,
     )
-    return CaseStatus.REFUNDING, NO_DEADLINE, _refund_detail(refunds)
+    return CaseStatus.REFUNDING, NO_DEADLINE, {**_refund_detail(refunds), **after}
 
 
 def _retry_refund(case, detail, actor, now, params):
@@ -250,11 +301,16 @@ def _ship_replacement(case, detail, actor, now, params):
 
 
 def _convert_to_refund(case, detail, actor, now, params):
+    """No replacement (no stock, or the buyer changed their mind), at any step before it
+    ships: the exchange becomes a return and refund. Once the goods are back, the refund is
+    issued now; before, the case goes on as a return from where it is."""
+    changes: dict[str, Any] = {"kind": CaseKind.RETURN_REFUND}
+    if case.status != CaseStatus.RECEIVED:
+        return case.status, changes, {"converted": True}
     refunds = _issue_refunds(
         case=case, actor=actor, now=now, total=None, attempt=_refund_attempt(case)
     )
-    # No stock for the replacement: the exchange becomes a return and refund.
-    changes = {"kind": CaseKind.RETURN_REFUND, "due_at": None, "due_rule": ""}
+    changes.update(due_at=None, due_rule="")
     return CaseStatus.REFUNDING, changes, _refund_detail(refunds)
 
 
@@ -279,11 +335,63 @@ def _parcel_back(case, detail, actor, now, params):
     )
 
 
-def _decide_reship(case, detail, actor, now, params):
+def _reship_or_refund(case, detail, actor, now, quantities: dict[int, int], after: dict):
+    """Reship ``quantities`` (stock taken now, due in 3 working days from this decision), or,
+    when the stock cannot cover them, refund those units instead."""
     detail.remedy = Remedy.RESHIP
     detail.decided_at = now
     detail.save(update_fields=["remedy", "decided_at"])
-    return CaseStatus.RESHIPPING, _reship_due(now), {"remedy": Remedy.RESHIP.value}
+    if reship_reserve(case, quantities):
+        lines = {str(k): v for k, v in quantities.items() if v > 0}
+        return (
+            CaseStatus.RESHIPPING,
+            _reship_due(now),
+            {
+                **after,
+                "remedy": Remedy.RESHIP.value,
+                "reship": lines,
+            },
+        )
+    refunds = _issue_refunds(
+        case=case,
+        actor=actor,
+        now=now,
+        total=None,
+        attempt=_refund_attempt(case),
+        units_by_line=quantities,
+    )
+    detail.remedy = Remedy.REFUND
+    detail.save(update_fields=["remedy"])
+    return CaseStatus.REFUNDING, NO_DEADLINE, {**after, "no_stock": True, **_refund_detail(refunds)}
+
+
+def _decide_reship(case, detail, actor, now, params):
+    """A refused parcel: send it all again."""
+    quantities = {cl.order_line_id: cl.quantity for cl in _case_lines(case)}
+    return _reship_or_refund(case, detail, actor, now, quantities, {})
+
+
+def _reship_returned(case, detail, actor, now, params):
+    """A refused parcel came back short: send again what came back, and refund the part that
+    was missing (对数量不足的部分进行退款) — never less than the buyer paid for."""
+    lines = _case_lines(case)
+    back = {cl.order_line_id: cl.received_quantity or 0 for cl in lines}
+    missing = {cl.order_line_id: cl.quantity - (cl.received_quantity or 0) for cl in lines}
+    after: dict[str, Any] = {}
+    if any(q > 0 for q in missing.values()):
+        refunds = _issue_refunds(
+            case=case,
+            actor=actor,
+            now=now,
+            total=None,
+            attempt=_refund_attempt(case),
+            units_by_line=missing,
+        )
+        after.update(_refund_detail(refunds))
+    if not any(q > 0 for q in back.values()):
+        raise DomainError(MSG_NOTHING_CAME_BACK, field="received", code="nothing_came_back")
+    status, changes, detail_out = _reship_or_refund(case, detail, actor, now, back, after)
+    return status, changes, detail_out
 
 
 def _reship(case, detail, actor, now, params):
@@ -400,7 +508,8 @@ def _carry_out(case, detail, actor, now, params):
         )
         return CaseStatus.REFUNDING, NO_DEADLINE, _refund_detail(refunds)
     if detail.remedy == Remedy.RESHIP:
-        return CaseStatus.RESHIPPING, _reship_due(now), {"remedy": detail.remedy}
+        quantities = {cl.order_line_id: cl.quantity for cl in _case_lines(case)}
+        return _reship_or_refund(case, detail, actor, now, quantities, {})
     detail.carried_out_at = now
     detail.save(update_fields=["carried_out_at"])
     return (
@@ -425,6 +534,7 @@ ACTIONS = {
     "escalate": _escalate,
     "parcel_back": _parcel_back,
     "decide_reship": _decide_reship,
+    "reship_returned": _reship_returned,
     "reship": _reship,
     "decide": _decide,
     "carry_out": _carry_out,

@@ -50,3 +50,13 @@ MSG_RECEIVED_FORMAT = _("请按商品行填写实收数量。")
 # fails the insert and SQLite keeps it as given: refused here, the same on both.
 MAX_AMOUNT = Decimal("9999999999.99")
 MSG_UNKNOWN_ACTION = _("该售后单没有这个操作。")
+MSG_AMOUNT_EMPTY = _("请填写退款金额：金额为空不会按全额退款。")
+MSG_CANCEL_REASON_REQUIRED = _("请填写取消原因。")
+MSG_DEDUCTION_REASON_REQUIRED = _("商品不完好时请填写扣减原因。")
+MSG_NOT_INTACT_FULL = _(
+    "退回商品不完好，不能全额退款（全额 %(full)s 元）：请填写扣减后的金额，或拒绝。"
+)
+MSG_EXCHANGE_NO_STOCK = _("换货商品 %(sku)s 库存不足（剩余 %(stock)s），可改为退货退款。")
+MSG_NOTHING_CAME_BACK = _("拒收件没有退回任何商品：请补寄全部或退款。")
+MSG_REFUSED_AT_REQUIRED = _("请填写拒收时间。")
+MSG_EXCHANGE_SKU_UNKNOWN = _("本店没有商家编码为 %(sku)s 的商品。")

@@ -22,6 +22,7 @@ from aftersales.returns.models import (
     FreightCharge,
     Refund,
     RefundStatus,
+    ReshipLine,
     ReturnDetail,
 )
 from aftersales.returns.services.flows.constants import (
@@ -155,6 +156,7 @@ def _issue_refunds(
     total: Decimal | None,
     attempt: int,
     only_line: int | None = None,
+    units_by_line: dict[int, int] | None = None,
 ) -> list[Refund]:
     """Split the case's refund across its lines and record each as pending.
 
@@ -168,9 +170,14 @@ def _issue_refunds(
         lines = [cl for cl in lines if cl.order_line_id == only_line]
         if not lines:
             raise DomainError(MSG_NOTHING_TO_REFUND, field="order_line_id", code="invalid")
-    units = [
-        (cl.received_quantity if cl.received_quantity is not None else cl.quantity) for cl in lines
-    ]
+    if units_by_line is not None:
+        # Units chosen by the caller: a refused parcel's whole quantity, or the part missing.
+        units = [units_by_line.get(cl.order_line_id, 0) for cl in lines]
+    else:
+        units = [
+            (cl.received_quantity if cl.received_quantity is not None else cl.quantity)
+            for cl in lines
+        ]
     shares = [_line_share(cl.order_line, u) for cl, u in zip(lines, units, strict=True)]
     if total is not None:
         shares = split_within(total, shares)
@@ -299,31 +306,90 @@ def _set_received(case: Case, params: dict[str, Any]) -> dict[str, int]:
     return out
 
 
+def _stock_needed(case: Case) -> dict[str, int]:
+    """Units per merchant code that a replacement sends: the SKU the buyer asked for instead,
+    or the same goods again."""
+    detail = ReturnDetail.objects.filter(case=case).first()
+    wanted = detail.exchange_sku if detail is not None else ""
+    needed: dict[str, int] = {}
+    for cl in _case_lines(case):
+        sku = wanted or cl.order_line.sku_code
+        needed[sku] = needed.get(sku, 0) + cl.quantity
+    return needed
+
+
+def stock_short(*, shop_id: int, needed: dict[str, int]) -> dict[str, int]:
+    """The merchant codes whose stock cannot cover ``needed``, with what is left of each."""
+    stock = dict(
+        Product.objects.filter(shop_id=shop_id, sku_code__in=list(needed)).values_list(
+            "sku_code", "stock"
+        )
+    )
+    return {sku: stock.get(sku, 0) for sku, qty in needed.items() if stock.get(sku, 0) < qty}
+
+
 def _take_stock(case: Case) -> None:
     """Reserve the replacement units; refuses when any line lacks stock, taking nothing."""
     lines = _case_lines(case)
     # Two lines may be the same product (a colour each, one merchant code): what they need
     # together is what the stock must hold.
-    needed: dict[str, int] = {}
-    for cl in lines:
-        needed[cl.order_line.sku_code] = needed.get(cl.order_line.sku_code, 0) + cl.quantity
+    needed = _stock_needed(case)
+    if not _reserve(case.shop_id, needed):
+        short = stock_short(shop_id=case.shop_id, needed=needed)
+        title = lines[0].order_line.title if lines else ""
+        raise DomainError(
+            MSG_NO_STOCK % {"title": title, "stock": min(short.values(), default=0)},
+            field="stock",
+            code="no_stock",
+        )
+
+
+def _reserve(shop_id: int, needed: dict[str, int], *, untracked_ok: bool = False) -> bool:
+    """Take ``needed`` units per merchant code from stock, all or nothing; False when any
+    code lacks them (nothing is taken). The rows are locked in one order to avoid deadlocks.
+    With ``untracked_ok``, a code the shop keeps no catalogue entry for is not counted (its
+    stock is not kept here) rather than refused."""
     products = {
         p.sku_code: p
         for p in Product.objects.select_for_update()
-        .filter(shop_id=case.shop_id, sku_code__in=list(needed))
+        .filter(shop_id=shop_id, sku_code__in=list(needed))
         .order_by("pk")
     }
-    for cl in lines:
-        product = products.get(cl.order_line.sku_code)
-        if product is None or product.stock < needed[cl.order_line.sku_code]:
-            raise DomainError(
-                MSG_NO_STOCK
-                % {"title": cl.order_line.title, "stock": product.stock if product else 0},
-                field="stock",
-                code="no_stock",
-            )
+    if untracked_ok:
+        needed = {sku: qty for sku, qty in needed.items() if sku in products}
+    for sku_code, quantity in needed.items():
+        product = products.get(sku_code)
+        if product is None or product.stock < quantity:
+            return False
     for sku_code, quantity in needed.items():
         Product.objects.filter(pk=products[sku_code].pk).update(stock=F("stock") - quantity)
+    return True
+
+
+def reship_reserve(case: Case, quantities: dict[int, int]) -> bool:
+    """Record what a reship sends, line by line, and take its stock now, at the decision.
+    False (and nothing written) when the stock cannot cover it: the caller refunds instead."""
+    lines = {cl.order_line_id: cl for cl in _case_lines(case)}
+    wanted = {line_id: qty for line_id, qty in quantities.items() if qty > 0}
+    needed: dict[str, int] = {}
+    for line_id, qty in wanted.items():
+        sku = lines[line_id].order_line.sku_code
+        needed[sku] = needed.get(sku, 0) + qty
+    if not _reserve(case.shop_id, needed, untracked_ok=True):
+        return False
+    ReshipLine.objects.filter(case=case).delete()
+    ReshipLine.objects.bulk_create(
+        [
+            ReshipLine(
+                case=case,
+                order_line=lines[line_id].order_line,
+                sku_code=lines[line_id].order_line.sku_code,
+                quantity=qty,
+            )
+            for line_id, qty in wanted.items()
+        ]
+    )
+    return True
 
 
 def _leg_amount(case: Case, leg: str) -> Decimal:

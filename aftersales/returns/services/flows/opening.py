@@ -12,7 +12,7 @@ from aftersales.cases import services as case_services
 from aftersales.cases.models import Case, Reason
 from aftersales.core.errors import DomainError
 from aftersales.core.money import ZERO, to_money
-from aftersales.orders.models import Order, OrderLine
+from aftersales.orders.models import Order, OrderLine, Product
 from aftersales.returns import policies
 from aftersales.returns.kinds import CaseKind
 from aftersales.returns.models import (
@@ -20,11 +20,13 @@ from aftersales.returns.models import (
 )
 from aftersales.returns.services.flows.constants import (
     MSG_AMOUNT_NOT_POSITIVE,
+    MSG_EXCHANGE_SKU_UNKNOWN,
     MSG_EXCLUSION_WITH_NOTE,
     MSG_KIND_NOT_RETURN,
     MSG_LINE_EXCLUDED,
     MSG_NOT_SIGNED_RETURN,
     MSG_REFUND_EXCEEDS_CASE,
+    MSG_REFUSED_AT_REQUIRED,
     MSG_UNKNOWN_REASON,
     MSG_WINDOW_CLOSED,
     RETURN_KINDS,
@@ -52,6 +54,7 @@ def return_case_open(
     refused_at: dt.datetime | None = None,
     priority: int | None = None,
     assignee: User | None = None,
+    exchange_sku: str = "",
 ) -> Case:
     """Register a buyer's request. The seven-day rule is checked here, line by line, for a
     no-reason request; quality and other seller-fault reasons are not bounded by it."""
@@ -61,6 +64,27 @@ def return_case_open(
         raise DomainError(
             MSG_UNKNOWN_REASON % {"reason": reason}, field="reason", code="invalid_reason"
         )
+    if kind == CaseKind.REFUSAL and refused_at is None:
+        # The 24-hour report rule is measured from it: a refusal without a time cannot be
+        # judged late or on time.
+        raise DomainError(MSG_REFUSED_AT_REQUIRED, field="refused_at", code="required")
+    exchange_sku = (exchange_sku or "").strip()
+    if kind == CaseKind.EXCHANGE:
+        ordered = {line.sku_code for line, _qty in lines}
+        if not exchange_sku:
+            # Not said: the same goods again (换同款).
+            exchange_sku = next(iter(sorted(ordered)), "")
+        if (
+            exchange_sku not in ordered
+            and not Product.objects.filter(shop_id=order.shop_id, sku_code=exchange_sku).exists()
+        ):
+            raise DomainError(
+                MSG_EXCHANGE_SKU_UNKNOWN % {"sku": exchange_sku},
+                field="exchange_sku",
+                code="unknown_sku",
+            )
+    else:
+        exchange_sku = ""
     sign_in = _outbound_sign_in(order)
     # A buyer's own reason needs the goods signed for (the seven days run from it); a fault of
     # the seller is never refused for want of a sign-in time, which the tracking may not have.
@@ -131,12 +155,19 @@ def return_case_open(
             field="requested_amount",
             code="refund_exceeds_case",
         )
+    late = (
+        kind == CaseKind.REFUSAL
+        and refused_at is not None
+        and policies.refusal_reported_late(refused_at=refused_at, reported_at=now)
+    )
     ReturnDetail.objects.create(
         case=case,
         fault_party=fault,
         requested_amount=to_money(requested_amount),
         freight_insurance=freight_insurance,
         refused_at=refused_at,
+        refusal_reported_late=late,
+        exchange_sku=exchange_sku,
     )
     _record_freight(case=case, order=order, fault=fault, insurance=freight_insurance)
     if kind == CaseKind.REFUSAL and refused_at is not None:
@@ -170,4 +201,5 @@ def return_case_open_from(
         refused_at=get("refused_at"),
         priority=get("priority"),
         assignee=get("assignee"),
+        exchange_sku=get("exchange_sku") or "",
     )
