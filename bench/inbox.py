@@ -23,7 +23,7 @@ from aftersales.accounts.models import Shop, User
 from aftersales.cases import selectors
 from aftersales.cases.models import Case
 from aftersales.cases.selectors import InboxFilters
-from aftersales.cases.views import PAGE_SIZE
+from aftersales.cases.views.inbox import PAGE_SIZE
 from aftersales.orders.models import Order
 from bench.report import percentile
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from aftersales.cases.models import Case
+from aftersales.orders.models import Product
 from aftersales.returns.kinds import CaseKind, CaseStatus
 from aftersales.returns.services import case_act, return_case_open
 from tests.factories import ProductFactory
@@ -68,9 +69,11 @@ def test_exchange_ships_the_replacement_and_the_buyer_signs(
 
 @pytest.fixture
 def received_exchange(signed_order, agent, warehouse, sf_express):
-    """An exchange whose returned goods the warehouse has received."""
+    """An exchange whose returned goods the warehouse has received (agreed while the
+    replacement was in stock)."""
     now = timezone.now()
     line = signed_order.lines.get()
+    ProductFactory(shop=signed_order.shop, sku_code="WZ-10", title="男士中筒袜子 10双装", stock=2)
     case = return_case_open(
         order=signed_order,
         kind=CaseKind.EXCHANGE,
@@ -100,7 +103,10 @@ def received_exchange(signed_order, agent, warehouse, sf_express):
 def test_exchange_without_stock_becomes_a_refund(
     page: Page, login, logout, act, shop, agent, warehouse, received_exchange
 ):
-    product = ProductFactory(shop=shop, sku_code="WZ-10", title="男士中筒袜子 10双装", stock=0)
+    # Sold elsewhere since the agreement: none left when the replacement is to ship.
+    product = Product.objects.get(shop=shop, sku_code="WZ-10")
+    product.stock = 0
+    product.save(update_fields=["stock"])
     case = received_exchange
 
     login(warehouse)
