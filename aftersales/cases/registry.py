@@ -121,6 +121,9 @@ class Kind:
     event_labels: Mapping[str, StrOrPromise] = field(default_factory=dict)
     # A line under an event on the timeline, in words (the refund settled and for how much).
     describe_event: Callable[[Any], str] | None = None
+    # More lines for the case's timeline, beside its events (the buyer messages sent): objects
+    # with created_at, actor, label, summary, comment and action.
+    timeline_items: Callable[[Case], list[Any]] | None = None
     # Statuses that mean something went wrong and a person must act (a refund that failed):
     # marked in red in the inbox and on the case page.
     alert_statuses: frozenset[str] = frozenset()

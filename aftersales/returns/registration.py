@@ -3,6 +3,7 @@ Called once from ``ReturnsConfig.ready()``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Sum
@@ -240,6 +241,36 @@ def describe_event(event) -> str:
     return ""
 
 
+MSG_MESSAGE_SENT = _("买家消息")
+MSG_MESSAGE_STATUS = _("（%(status)s）")
+
+
+@dataclass
+class _MessageItem:
+    created_at: Any
+    summary: str
+    comment: str
+    action: str = "buyer_message"
+    actor: Any = None
+    changes: tuple = ()
+    from_status: str = ""
+    to_status: str = ""
+    label: str = ""
+
+
+def timeline_items(case: Case) -> list[_MessageItem]:
+    """The messages sent (or waiting to be sent) to the buyer, on the case's timeline."""
+    return [
+        _MessageItem(
+            created_at=m.created_at,
+            label=str(MSG_MESSAGE_SENT),
+            summary=str(MSG_MESSAGE_STATUS % {"status": m.get_status_display()}),
+            comment=m.body,
+        )
+        for m in case.messages.order_by("created_at", "id")
+    ]
+
+
 def _after_action(*, case: Case, action: str, detail: dict[str, Any], now) -> None:
     buyer_message_queue(case=case, action=action, after=detail, now=now)
 
@@ -266,6 +297,7 @@ def register() -> None:
                 after_action=_after_action,
                 event_labels=kinds.EVENT_LABELS,
                 describe_event=describe_event,
+                timeline_items=timeline_items,
                 alert_statuses=frozenset({CaseStatus.REFUND_FAILED.value}) & reached,
                 stages=kinds.STAGES[kind],
                 inbox_amount=kinds.INBOX_AMOUNT,

@@ -176,3 +176,24 @@ def test_a_failed_refund_is_marked_in_the_inbox_and_on_the_case(client, agent, o
     assert '<span class="badge text-bg-danger status-alert">退款失败</span>' in inbox
     assert 'text-bg-danger fs-6" id="case-status">退款失败</span>' in page
     assert "重新退款" in page
+
+
+def test_the_timeline_says_what_changed_and_the_messages_sent(client, agent, agent2, order):
+    from aftersales.cases.services import case_update
+    from aftersales.returns.services import case_act
+
+    line = order.lines.get()
+    case = return_case_open(
+        order=order, kind="return_refund", lines=[(line, 1)], reason="quality", actor=agent, now=NOW
+    )
+    case_update(case_id=case.pk, actor=agent, now=NOW, assignee=agent2)
+    case_act(case_id=case.pk, action="agree", actor=agent, now=NOW)
+    client.force_login(agent)
+
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+
+    # Who the case went to, before and after, in words.
+    assert '<li><span class="text-muted">处理人：</span><del>—</del> → agent2</li>' in page
+    # The return address the buyer was told, as a message on the timeline.
+    assert 'data-action="buyer_message"' in page
+    assert "请将商品寄回" in page

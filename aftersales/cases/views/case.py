@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.cases import selectors, services, workflows
 from aftersales.cases.forms import ActionForm
@@ -41,17 +44,79 @@ def _event_label(kind, action: str) -> str:
     return str(label or workflows.action_label(action))
 
 
+# Fields an event names, in words; the status moves are said apart.
+FIELD_LABELS = {
+    "assignee": gettext_lazy("处理人"),
+    "priority": gettext_lazy("优先级"),
+    "due_at": gettext_lazy("截止"),
+    "kind": gettext_lazy("类型"),
+    "reason": gettext_lazy("原因"),
+    "return_address": gettext_lazy("退货地址"),
+    "carrier": gettext_lazy("快递"),
+    "waybill_no": gettext_lazy("运单号"),
+    "note": gettext_lazy("验货说明"),
+    "deduction_reason": gettext_lazy("扣减原因"),
+    "remedy": gettext_lazy("补偿方式"),
+    "amount": gettext_lazy("金额"),
+}
+_QUIET = frozenset({"status", "is_open", "closed_at", "escalated_at", "due_rule"})
+
+
+def _shown(field: str, value, users: dict, kind_code: str) -> str:
+    if value in (None, ""):
+        return "—"
+    if field == "assignee":
+        return str(users.get(value, value))
+    if field == "priority":
+        return str(dict(Priority.choices).get(value, value))
+    if field == "kind":
+        return registry.kind_label(str(value))
+    if field == "due_at" and isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+    return str(value)
+
+
+def _changes(e, users: dict, kind_code: str) -> list[tuple[str, str, str]]:
+    """What an event changed, as (field, before, after), and what it recorded, (field, "",
+    value): who the case went to, the waybill, the reason given."""
+    out = []
+    for field, label in FIELD_LABELS.items():
+        if field in _QUIET or field not in e.after:
+            continue
+        after = _shown(field, e.after[field], users, kind_code)
+        before = _shown(field, e.before[field], users, kind_code) if field in e.before else ""
+        if before != after:
+            out.append((str(label), before, after))
+    return out
+
+
 def _timeline(case) -> list:
-    """The case's events as a person reads them: what was done and the move, in words."""
+    """The case's events as a person reads them: who did what, the move and what changed
+    (before and after), in words; with what the kind adds (the buyer messages sent)."""
     kind = registry.get(case.kind)
     events = list(selectors.case_events(case))
+    ids = {
+        v
+        for e in events
+        for v in (e.before.get("assignee"), e.after.get("assignee"))
+        if isinstance(v, int)
+    }
+    users = {u.pk: str(u) for u in User.objects.filter(pk__in=ids)} if ids else {}
     for e in events:
+        e.changes = _changes(e, users, case.kind)
         e.label = _event_label(kind, e.action)
         e.summary = kind.describe_event(e) if kind and kind.describe_event else ""
         if not e.summary and e.action.startswith("approval_") and e.after.get("amount"):
             e.summary = str(MSG_APPROVAL_AMOUNT % {"amount": e.after["amount"]})
         e.from_label = registry.status_label(case.kind, e.from_status)
         e.to_label = registry.status_label(case.kind, e.to_status)
+    if kind is not None and kind.timeline_items is not None:
+        events.extend(kind.timeline_items(case))
+        events.sort(key=lambda e: e.created_at)
     return events
 
 
