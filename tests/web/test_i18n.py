@@ -88,18 +88,19 @@ def test_inbox_in_english(client, agent, return_case):
     assert "<title>Inbox · AfterSales</title>" in page
     assert '<a class="navbar-brand" href="/">After-sales workbench</a>' in page
     assert '<h1 class="h4">After-sales inbox</h1>' in page
-    assert 'placeholder="Order no. / waybill no. / buyer / case no."' in page
+    assert 'placeholder="Order, waybill or case no., buyer, recipient, last 4 phone digits"' in page
     assert '<label class="form-check-label small" for="f-overdue">Overdue only</label>' in page
     assert (
         "<th>Case no.</th><th>Type</th><th>Status</th>\n"
-        "  <th>Order no.</th><th>Buyer</th><th>Shop</th>\n"
-        "  <th>Assignee</th><th>Priority</th><th>Due</th>"
+        '  <th>Order no.</th><th>Buyer</th><th class="text-end">Amount</th>\n'
+        "  <th>Assignee</th>\n"
+        "  <th>Applied</th><th>Last change</th><th>Due</th>"
     ) in page
     row = page[page.index(f'data-case="{return_case.number}"') :]
     row = row[: row.index("</tr>")]
-    assert "<td>Return and refund</td>" in row
-    assert "<td>Pending</td>" in row
-    assert "<td>Normal</td>" in row
+    assert '<td class="text-nowrap">Return and refund</td>' in row
+    assert '<td class="text-nowrap">Pending</td>' in row
+    assert '<button class="btn btn-sm btn-outline-primary py-0 take">Take</button>' in row
     # The filters offer the kinds and statuses in English too.
     assert '<option value="refund_only" >Refund only</option>' in page
     assert '<option value="awaiting_return" >Awaiting buyer&#x27;s return</option>' in page
