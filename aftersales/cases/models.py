@@ -90,6 +90,12 @@ class Case(models.Model):
         return registry.status_label(self.kind, self.status)
 
     @property
+    def inbox_flag_label(self) -> str:
+        from aftersales.cases.registry import registry
+
+        return registry.inbox_flag_label(self.kind)
+
+    @property
     def status_alert(self) -> bool:
         from aftersales.cases.registry import registry
 

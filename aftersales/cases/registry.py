@@ -133,6 +133,9 @@ class Kind:
     # e.g. ``"returns__requested_amount"``: the inbox's one query reads it through a join,
     # never a query per row.
     inbox_amount: str = ""
+    # A mark the inbox row shows when a boolean read through a join is true (a refusal
+    # reported late): (lookup, label).
+    inbox_flag: tuple[str, StrOrPromise] | None = None
 
     @property
     def initial_status(self) -> str:
@@ -256,6 +259,18 @@ class Registry:
             if kind.inbox_amount:
                 out.setdefault(kind.inbox_amount, []).append(kind.code)
         return out
+
+    def inbox_flags(self) -> dict[str, list[str]]:
+        """Lookup -> the kinds whose inbox mark it is."""
+        out: dict[str, list[str]] = {}
+        for kind in self._kinds.values():
+            if kind.inbox_flag:
+                out.setdefault(kind.inbox_flag[0], []).append(kind.code)
+        return out
+
+    def inbox_flag_label(self, kind_code: str) -> str:
+        kind = self._kinds.get(kind_code)
+        return str(kind.inbox_flag[1]) if kind is not None and kind.inbox_flag else ""
 
     def openers(self) -> list[Opener]:
         seen: list[Opener] = []

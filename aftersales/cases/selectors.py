@@ -9,8 +9,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import BooleanField, Count, DecimalField, F, Q, QuerySet, Value, When
 from django.db.models import Case as CaseWhen
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Right
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -195,7 +195,21 @@ def with_inbox_columns(qs: QuerySet[Case]) -> QuerySet[Case]:
         )
     else:
         amount = Value(None, output_field=MONEY)
-    return qs.select_related("order", "assignee", "shop").annotate(inbox_amount=amount)
+    flags = registry.inbox_flags()
+    flag: Any = (
+        CaseWhen(
+            *(When(kind__in=kinds, then=F(lookup)) for lookup, kinds in flags.items()),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+        if flags
+        else Value(False, output_field=BooleanField())
+    )
+    return (
+        qs.select_related("order", "assignee", "shop")
+        .annotate(inbox_amount=amount)
+        .annotate(inbox_flag=flag)
+    )
 
 
 def inbox(*, user: User, filters: InboxFilters, now: dt.datetime) -> QuerySet[Case]:

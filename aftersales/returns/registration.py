@@ -301,6 +301,7 @@ def register() -> None:
                 alert_statuses=frozenset({CaseStatus.REFUND_FAILED.value}) & reached,
                 stages=kinds.STAGES[kind],
                 inbox_amount=kinds.INBOX_AMOUNT,
+                inbox_flag=("returns__refusal_reported_late", _("逾期报告")),
             )
         )
     from aftersales.returns.services.flows.opening import return_case_open_from

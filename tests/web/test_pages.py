@@ -197,3 +197,23 @@ def test_the_timeline_says_what_changed_and_the_messages_sent(client, agent, age
     # The return address the buyer was told, as a message on the timeline.
     assert 'data-action="buyer_message"' in page
     assert "请将商品寄回" in page
+
+
+def test_a_refusal_reported_late_is_marked_in_the_inbox(client, agent, order):
+    line = order.lines.get()
+    late = return_case_open(
+        order=order,
+        kind="refusal",
+        lines=[(line, 10)],
+        reason="damaged",
+        actor=agent,
+        now=NOW,
+        refused_at=NOW - dt.timedelta(hours=30),
+    )
+    client.force_login(agent)
+
+    page = client.get(reverse("cases:inbox"), {"stage": "all"}).content.decode()
+
+    row = page[page.index(f'data-case="{late.number}"') :]
+    row = row[: row.index("</tr>")]
+    assert '<span class="badge text-bg-warning inbox-flag">逾期报告</span>' in row
