@@ -24,17 +24,12 @@ from aftersales.approvals.models import (
     ApprovalStatus,
     RuleCondition,
 )
+from aftersales.core.schemas import ErrorOut
 
 router = Router(tags=["approvals"])
 
 # A page never holds more than this, whatever limit is asked.
 MAX_PAGE = 100
-
-
-class ErrorOut(Schema):
-    code: str
-    field: str | None
-    message: str
 
 
 class ApprovalOut(Schema):

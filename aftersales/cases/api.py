@@ -21,31 +21,13 @@ from aftersales.cases.models import Case, Priority
 from aftersales.cases.registry import Action, registry
 from aftersales.core.errors import DomainError, NotFound, TransitionNotAllowed
 from aftersales.core.money import to_money
+from aftersales.core.schemas import CONFLICT_ERRORS as ERRORS
+from aftersales.core.schemas import ErrorOut, ValidationErrorOut
 from aftersales.core.workdays import span_confirmed
 from aftersales.orders.models import OrderLine
 from aftersales.orders.selectors import order_get
 
 router = Router(tags=["cases"])
-
-
-class ErrorOut(Schema):
-    code: str
-    field: str | None
-    message: str
-
-
-class ValidationErrorOut(ErrorOut):
-    errors: list[dict[str, Any]] = []
-
-
-ERRORS: dict[int, Any] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ValidationErrorOut,
-}
 
 
 def _open_body() -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from django.utils import timezone
 from ninja import File, Form, Router, Schema
@@ -16,31 +16,13 @@ from aftersales.accounts.models import Shop
 from aftersales.accounts.permissions import MSG_NOT_FOUND
 from aftersales.core.errors import NotFound
 from aftersales.core.privacy import mask_phone, mask_street
+from aftersales.core.schemas import ERRORS
 from aftersales.orders import selectors
 from aftersales.orders.models import ShipmentSignInChange
 from aftersales.orders.services.contact import contact_reveal
 from aftersales.orders.services.sign_in import NOTE_MAX
 
 router = Router(tags=["orders"])
-
-
-class ErrorOut(Schema):
-    code: str
-    field: str | None
-    message: str
-
-
-class ValidationErrorOut(ErrorOut):
-    errors: list[dict[str, Any]] = []
-
-
-ERRORS: dict[int, Any] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    422: ValidationErrorOut,
-}
 
 
 class LineOut(Schema):

@@ -14,9 +14,10 @@ from ninja import Header, Router, Schema, Status
 from pydantic import Field
 
 from aftersales.accounts.permissions import Perm, authorize
-from aftersales.cases.api import ERRORS, ErrorOut
 from aftersales.core.errors import DomainError
 from aftersales.core.idempotency import fingerprint_of, run_once
+from aftersales.core.schemas import CONFLICT_ERRORS as ERRORS
+from aftersales.core.schemas import ErrorOut
 from aftersales.orders.models import OrderLine
 from aftersales.returns import selectors
 from aftersales.returns.services import refund_settle
