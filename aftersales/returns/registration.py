@@ -29,7 +29,9 @@ from aftersales.returns.services.flows.helpers import (
     _detail,
     _line_share,
     _refunds_done,
+    _stock_needed,
     _unreplaced_failures,
+    stock_short,
 )
 from aftersales.returns.services.refunds import (
     case_return_freight_held,
@@ -156,11 +158,20 @@ def _can_retry(case: Case) -> bool:
     )
 
 
+def _replacement_in_stock(case: Case) -> bool:
+    if case.kind != CaseKind.EXCHANGE:
+        return True
+    return not stock_short(shop_id=case.shop_id, needed=_stock_needed(case))
+
+
 # Offered only when they can succeed now: completing by hand once every refund went through,
-# retrying once a refund failed and nothing is pending.
+# retrying once a refund failed and nothing is pending, agreeing to an exchange and shipping
+# its replacement while the replacement is in stock (else converting to a return is offered).
 AVAILABLE = {
     "complete": _refunds_done,
     "retry_refund": _can_retry,
+    "agree": _replacement_in_stock,
+    "ship_replacement": _replacement_in_stock,
 }
 
 

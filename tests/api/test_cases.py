@@ -66,7 +66,8 @@ def _create_body(order, lines, **extra):
     [
         ("refund_only", ["agree", "refuse", "cancel"]),
         ("return_refund", ["agree", "refuse", "cancel"]),
-        ("exchange", ["agree", "refuse", "cancel", "convert_to_refund"]),
+        # The shop keeps no stock of the socks: agreeing to the exchange is not offered.
+        ("exchange", ["refuse", "cancel", "convert_to_refund"]),
         ("refusal", ["parcel_back", "cancel"]),
         ("compensation", ["decide", "refuse", "cancel"]),
     ],

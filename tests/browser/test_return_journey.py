@@ -64,7 +64,11 @@ def test_return_and_refund_from_order_search_to_completed(
     act("agree", "同意")
     expect(page.locator("#case-status")).to_have_text("待买家退货")
     expect(page.get_by_role("alert")).to_have_text("已执行：同意")
-    expect(page.get_by_text("浙江省 杭州市 余杭区 仓前街道 文一西路 100号 售后仓")).to_be_visible()
+    expect(
+        page.locator("#kind-detail").get_by_text(
+            "浙江省 杭州市 余杭区 仓前街道 文一西路 100号 售后仓"
+        )
+    ).to_be_visible()
 
     act("buyer_ship", "登记买家退货", {"快递公司": "顺丰速运", "运单号": WAYBILL})
     expect(page.locator("#case-status")).to_have_text("买家已退货")
@@ -105,15 +109,17 @@ def test_return_and_refund_from_order_search_to_completed(
     expect(page.locator("#no-actions")).to_be_visible()
 
     steps = page.locator("#timeline li")
-    expect(steps).to_have_count(7)
+    expect(steps).to_have_count(9)
     for step, (who, what, move) in zip(
         steps.all(),
         [
             ("agent", "创建", ""),
             ("agent", "同意", "待处理 → 待买家退货"),
+            ("系统", "买家消息", ""),
             ("agent", "登记买家退货", "待买家退货 → 买家已退货"),
             ("warehouse", "仓库收货验货", "买家已退货 → 仓库已收货"),
             ("agent", "退款", "仓库已收货 → 退款中"),
+            ("系统", "买家消息", ""),
             ("agent", "退款结果", ""),
             ("系统", "完成", "退款中 → 已完成"),
         ],
@@ -123,8 +129,8 @@ def test_return_and_refund_from_order_search_to_completed(
         expect(step.locator(".event-action")).to_have_text(what)
         if move:
             expect(step.locator(".event-move")).to_have_text(move)
-    expect(steps.nth(4).locator(".event-summary")).to_have_text("发起退款 ¥19.80")
-    expect(steps.nth(5).locator(".event-summary")).to_have_text("退款成功 ¥19.80")
+    expect(steps.nth(5).locator(".event-summary")).to_have_text("发起退款 ¥19.80")
+    expect(steps.nth(7).locator(".event-summary")).to_have_text("退款成功 ¥19.80")
     # The money actions asked first and said what would happen.
     assert any("退款" in q for q in confirmed), confirmed
     assert any("¥19.80" in q for q in confirmed), confirmed

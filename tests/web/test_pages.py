@@ -193,7 +193,8 @@ def test_the_timeline_says_what_changed_and_the_messages_sent(client, agent, age
     page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
 
     # Who the case went to, before and after, in words.
-    assert '<li><span class="text-muted">处理人：</span><del>—</del> → agent2</li>' in page
+    change = '<span class="text-muted">处理人：</span><del>—</del> → agent2'
+    assert f'<div class="event-change">{change}</div>' in page
     # The return address the buyer was told, as a message on the timeline.
     assert 'data-action="buyer_message"' in page
     assert "请将商品寄回" in page
