@@ -213,13 +213,7 @@ def _case_out(case: Case, user: User) -> dict[str, Any]:
 def _detail_out(case: Case, user: User) -> dict[str, Any]:
     out = _case_out(case, user)
     # One case: the actions that can succeed now, not only those its state offers.
-    out["actions"] = [
-        a
-        for a in out["actions"]
-        if (spec := registry.action(case.kind, a)) is None
-        or spec.available is None
-        or spec.available(case)
-    ]
+    out["actions"] = selectors.actions_now(case=case, user=user)
     kind = registry.get(case.kind)
     out["buyer_claim"] = case.buyer_claim
     out["lines"] = [

@@ -293,6 +293,17 @@ def allowed_actions(*, case: Case, user: User) -> list[str]:
     return out
 
 
+def actions_now(*, case: Case, user: User) -> list[str]:
+    """``allowed_actions`` that can also succeed now (each action's ``available`` check, which
+    may read the case's refunds or stock): for one case, never for a list of them."""
+    out = []
+    for action in allowed_actions(case=case, user=user):
+        spec = registry.action(case.kind, action)
+        if spec is None or spec.available is None or spec.available(case):
+            out.append(action)
+    return out
+
+
 def case_get(*, user: User, case_id: int) -> Case:
     """A case of another shop answers 404, as if it did not exist."""
     return get_object_or_404(

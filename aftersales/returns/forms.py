@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.cases.forms import ActionForm, StyledForm, style_fields
 from aftersales.cases.models import Priority, Reason
 from aftersales.core.models import Carrier
-from aftersales.core.money import ZERO
 from aftersales.returns.kinds import CaseKind
 from aftersales.returns.models import Remedy, ReturnDetail
+from aftersales.returns.services.flows.helpers import refund_goods_default
 
 
 class AmountMixin(forms.Form):
@@ -133,21 +133,6 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
 }
 
 
-def refund_default(case) -> object:
-    """What a refund of this case pays for its goods: a refused parcel's whole quantity, or the
-    units the warehouse counted back (all asked, until it has)."""
-    from aftersales.returns.services.flows.helpers import _case_lines, _line_share
-
-    total = ZERO
-    for cl in _case_lines(case):
-        if case.kind == CaseKind.REFUSAL or cl.received_quantity is None:
-            qty = cl.quantity
-        else:
-            qty = cl.received_quantity
-        total += _line_share(cl.order_line, qty)
-    return total
-
-
 def action_form(action: str, case, data=None) -> ActionForm:
     form_class = ACTION_FORMS.get(action, ActionForm)
     kwargs = {"prefix": action, "initial": {"version": case.version}}
@@ -160,7 +145,7 @@ def action_form(action: str, case, data=None) -> ActionForm:
             kwargs["initial"]["amount"] = detail.requested_amount
     if action == "refund":
         # Filled with what the units were paid for, to be read and confirmed, never assumed.
-        kwargs["initial"]["amount"] = refund_default(case)
+        kwargs["initial"]["amount"] = refund_goods_default(case)
     form = form_class(data, **kwargs)
     if action == "agree":
         # A refund-only case refunds on agreement and gets nothing back; the others send the

@@ -25,12 +25,11 @@ from aftersales.returns.kinds import CaseKind, CaseStatus
 from aftersales.returns.models import RefundStatus, Remedy, ReturnDetail
 from aftersales.returns.services.flows.actions import ACTIONS, buyer_message_queue
 from aftersales.returns.services.flows.helpers import (
-    _case_lines,
     _detail,
-    _line_share,
     _refunds_done,
     _stock_needed,
     _unreplaced_failures,
+    refund_goods_default,
     stock_short,
 )
 from aftersales.returns.services.refunds import (
@@ -95,12 +94,9 @@ MSG_CONFIRM_CARRY_RESHIP = _("确认执行补偿：为买家 %(buyer)s 安排补
 def _default_refund(case: Case) -> tuple[Any, Any]:
     """What a refund action with no amount would pay: the units' share and the return
     freight the seller bears."""
-    units = ZERO
-    for cl in _case_lines(case):
-        qty = cl.received_quantity if cl.received_quantity is not None else cl.quantity
-        units += _line_share(cl.order_line, qty)
     freight = case_return_freight_owed(case.pk) - case_return_freight_held(case.pk)
-    return units, max(freight, ZERO)
+    # The same rule the refund action applies: a refused parcel's whole quantity.
+    return refund_goods_default(case), max(freight, ZERO)
 
 
 def _confirm(name: str):

@@ -218,3 +218,36 @@ def test_a_refusal_reported_late_is_marked_in_the_inbox(client, agent, order):
     row = page[page.index(f'data-case="{late.number}"') :]
     row = row[: row.index("</tr>")]
     assert '<span class="badge text-bg-warning inbox-flag">逾期报告</span>' in row
+
+
+def test_a_refused_parcels_refund_asks_for_what_the_action_pays(client, agent, warehouse, order):
+    # 9 of 10 came back, yet a refused parcel's refund is the whole quantity: the form is filled
+    # with it and the confirmation names it, as the action pays it.
+    from aftersales.returns.services import case_act
+
+    line = order.lines.get()
+    case = return_case_open(
+        order=order,
+        kind="refusal",
+        lines=[(line, 10)],
+        reason="damaged",
+        actor=agent,
+        now=NOW,
+        refused_at=NOW,
+    )
+    case_act(
+        case_id=case.pk,
+        action="parcel_back",
+        actor=warehouse,
+        now=NOW,
+        params={"received": {str(line.pk): 9}},
+    )
+    client.force_login(agent)
+
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+
+    start = page.rindex("<form", 0, page.index('id="action-refund"'))
+    form = page[start : page.index("</form>", start)]
+    confirm = form[form.index('hx-confirm="') :].split('"')[1]
+    assert "¥99.00" in confirm
+    assert 'name="refund-amount" value="99.00"' in form

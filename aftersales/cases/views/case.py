@@ -120,11 +120,6 @@ def _timeline(case) -> list:
     return events
 
 
-def _available(case, action: str) -> bool:
-    spec = registry.action(case.kind, action)
-    return spec is None or spec.available is None or spec.available(case)
-
-
 def action_form(action: str, case, data=None):
     """The kind's form for the action, or the bare one (version and remark) when it asks for
     nothing."""
@@ -140,7 +135,7 @@ def action_form(action: str, case, data=None):
 
 def _case_context(request, case, forms=None) -> dict:
     user = request.user
-    allowed = [a for a in selectors.allowed_actions(case=case, user=user) if _available(case, a)]
+    allowed = selectors.actions_now(case=case, user=user)
     forms = forms or {}
     action_forms = [
         (a, workflows.action_label(a), forms.get(a) or action_form(a, case=case)) for a in allowed

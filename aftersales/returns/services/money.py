@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import User
+from aftersales.cases import workflows
 from aftersales.cases.models import Case, Reason
 from aftersales.cases.services import case_act
 from aftersales.core.errors import DomainError, TransitionNotAllowed
@@ -30,9 +31,9 @@ def case_line_refund(
     """A refund of one line of a case, asked for through the case's own refund action."""
     if not case.lines.filter(order_line=order_line).exists():
         raise DomainError(MSG_LINE_NOT_IN_CASE, field="order_line_id", code="line_not_in_case")
-    if case.kind not in CaseKind.values or case.status not in (
-        CaseStatus.RECEIVED,
-        CaseStatus.PARCEL_RETURNED,
+    # Where the case's own flow offers its refund action: the flow is the one rule.
+    if case.kind not in CaseKind.values or "refund" not in workflows.actions_for(
+        case.kind, case.status
     ):
         raise TransitionNotAllowed(
             MSG_CASE_NOT_REFUNDABLE % {"status": case.status_label},

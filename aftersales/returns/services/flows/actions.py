@@ -67,6 +67,8 @@ from aftersales.returns.services.flows.helpers import (
     _take_stock,
     _unreplaced_failures,
     _waybill,
+    refund_goods_default,
+    refund_units,
     reship_reserve,
     split_within,
     stock_short,
@@ -205,19 +207,17 @@ def _refund(case, detail, actor, now, params):
     total = _refund_amount_param(params)
     if total is None and case.kind == CaseKind.COMPENSATION:
         total = detail.compensation_amount
-    units = None
+    # A refused parcel's whole quantity, or what came back (refund_units).
+    units = refund_units(case)
     after: dict[str, Any] = {}
-    if case.kind == CaseKind.REFUSAL:
-        # The buyer kept nothing of a refused parcel: the whole quantity is refundable,
-        # whatever came back to the warehouse.
-        units = {cl.order_line_id: cl.quantity for cl in _case_lines(case)}
-    elif detail.fault_party == FaultParty.BUYER and detail.goods_intact is False:
+    if (
+        case.kind != CaseKind.REFUSAL
+        and detail.fault_party == FaultParty.BUYER
+        and detail.goods_intact is False
+    ):
         # A no-reason return that came back not intact is not refunded in full: the agent
         # names the deduction.
-        full = sum(
-            (_line_share(cl.order_line, cl.received_quantity or 0) for cl in _case_lines(case)),
-            ZERO,
-        )
+        full = refund_goods_default(case)
         reason = str(params.get("deduction_reason") or "").strip()
         if total is None or total >= full:
             raise DomainError(

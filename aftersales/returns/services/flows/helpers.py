@@ -213,6 +213,27 @@ def _issue_refunds(
     return refunds
 
 
+def refund_units(case: Case) -> dict[int, int]:
+    """The units a refund of the case pays for, line by line: a refused parcel's whole
+    quantity (the buyer kept nothing of it, whatever came back), else the units the warehouse
+    counted back (all asked for, until it has counted)."""
+    refusal = case.kind == "refusal"
+    return {
+        cl.order_line_id: (
+            cl.quantity if refusal or cl.received_quantity is None else cl.received_quantity
+        )
+        for cl in _case_lines(case)
+    }
+
+
+def refund_goods_default(case: Case) -> Decimal:
+    """What a refund with no amount pays for the goods: ``refund_units`` at their price."""
+    units = refund_units(case)
+    return sum(
+        (_line_share(cl.order_line, units[cl.order_line_id]) for cl in _case_lines(case)), ZERO
+    )
+
+
 def _refund_attempt(case: Case) -> int:
     return (
         case.events.filter(
