@@ -3,7 +3,6 @@ exactly one wins. PostgreSQL only: row locks are a no-op on SQLite, and its in-m
 database refuses a second writer outright instead of queueing it (see
 tests/returns/test_concurrency.py)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -16,6 +15,7 @@ from aftersales.approvals.services import approval_decide, approval_request
 from aftersales.cases.models import CaseEvent
 from aftersales.core.errors import DomainError
 from tests.approvals.factories import LATER, NOW
+from tests.concurrency import run_together
 from tests.factories import UserFactory
 
 pytestmark = [
@@ -33,28 +33,6 @@ def _role_groups(transactional_db):
     # The flush after a transactional test empties the role groups the migration made.
     for role in Role.values:
         Group.objects.get_or_create(name=role)
-
-
-def run_together(count, work):
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = ("ok", work(i))
-        except Exception as exc:  # every outcome is asserted by the test
-            results[i] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return results
 
 
 def test_two_supervisors_deciding_at_once_one_wins_and_the_area_hears_once(approval, shop, area):

@@ -10,7 +10,6 @@ in IMMEDIATE mode that a small shop runs.
 """
 
 import random
-import threading
 from collections import Counter
 from decimal import Decimal
 
@@ -25,6 +24,7 @@ from aftersales.orders.models import Product
 from aftersales.returns.kinds import CaseStatus
 from aftersales.returns.models import Refund, RefundStatus
 from aftersales.returns.services import case_act, refund_request, refund_settle
+from tests.concurrency import run_together
 from tests.factories import ProductFactory, UserFactory, ledger_case
 from tests.returns.factories import NOW, act, case_open, order_build, reloaded, sh
 
@@ -48,31 +48,6 @@ postgres_only = pytest.mark.skipif(
     "in-memory SQLite test database refuses a second writer ('database table is locked') "
     "instead of queueing it; set DATABASE_URL=postgres://… to run it",
 )
-
-
-def run_together(count, work, timeout=120):
-    """Run ``work(i)`` in ``count`` threads started at once. Returns, per thread, either
-    ("ok", result) or ("error", exception)."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = ("ok", work(i))
-        except Exception as exc:  # every outcome is asserted by the test
-            results[i] = ("error", exc)
-        finally:
-            # Each thread opened its own connection; leave none behind for the flush.
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return results
 
 
 def _errors(results):
