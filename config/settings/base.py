@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "aftersales.core.context_processors.calendar_status",
                 "aftersales.approvals.context_processors.approval_count",
+                "aftersales.accounts.context_processors.menu",
             ],
         },
     },

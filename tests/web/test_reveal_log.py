@@ -92,3 +92,11 @@ def test_the_admin_can_neither_change_nor_delete_a_reveal(client, shop, reveals)
     assert not model_admin.has_change_permission(request)
     assert not model_admin.has_delete_permission(request)
     assert not model_admin.has_add_permission(request)
+
+
+def test_the_menu_offers_the_log_only_to_those_who_may_read_it(client, agent, supervisor):
+    client.force_login(supervisor)
+    assert 'id="nav-reveals"' in client.get(reverse("cases:inbox")).content.decode()
+
+    client.force_login(agent)
+    assert 'id="nav-reveals"' not in client.get(reverse("cases:inbox")).content.decode()
