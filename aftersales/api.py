@@ -183,14 +183,24 @@ def on_validation_error(request, exc: ValidationError):
 from aftersales.accounts.api import router as accounts_router  # noqa: E402
 from aftersales.approvals.api import router as approvals_router  # noqa: E402
 from aftersales.cases.api import router as cases_router  # noqa: E402
+from aftersales.logistics.api import router as logistics_router  # noqa: E402
 from aftersales.orders.api import router as orders_router  # noqa: E402
+from aftersales.parcels.api import router as parcels_router  # noqa: E402
 from aftersales.returns.api import router as returns_router  # noqa: E402
+from aftersales.scorecards.api import router as scorecards_router  # noqa: E402
+from aftersales.tracking.api import router as tracking_router  # noqa: E402
+from aftersales.watch.api import router as watch_router  # noqa: E402
 
 api.add_router("/auth", accounts_router)
 api.add_router("/orders", orders_router)
 api.add_router("/cases", cases_router)
 api.add_router("/", returns_router)
 api.add_router("/approvals", approvals_router)
+api.add_router("/logistics", logistics_router)
+api.add_router("/tracking", tracking_router)
+api.add_router("/parcels", parcels_router)
+api.add_router("/watch", watch_router)
+api.add_router("/scorecards", scorecards_router)
 
 # Last, so it matches only what nothing above does: a wrong URL under /api/v1/ answers a JSON
 # 404 like any other, not Django's HTML page. Unauthenticated, so it tells nobody more.

@@ -15,6 +15,11 @@ urlpatterns = [
     path("orders/", include("aftersales.orders.urls")),
     path("returns/", include("aftersales.returns.urls")),
     path("approvals/", include("aftersales.approvals.urls")),
+    path("logistics/", include("aftersales.logistics.urls")),
+    path("tracking/", include("aftersales.tracking.urls")),
+    path("parcels/", include("aftersales.parcels.urls")),
+    path("watch/", include("aftersales.watch.urls")),
+    path("scorecards/", include("aftersales.scorecards.urls")),
     path("", include("aftersales.cases.urls")),
 ]
 if settings.DEBUG:

@@ -34,6 +34,12 @@ class Perm(StrEnum):
     REFUND_SETTLE = "refund.settle"
     APPROVAL_DECIDE = "approval.decide"
     APPROVAL_RULE_MANAGE = "approval_rule.manage"
+    # The courier area (§2) and the order watch (§7).
+    CARRIER_MANAGE = "carrier.manage"
+    ROUTING_MANAGE = "routing.manage"
+    PENALTY_REVERSE = "penalty.reverse"
+    REPORT_VIEW = "report.view"
+    FOLLOWUP_WORK = "followup.work"
 
 
 _STAFF = frozenset(
@@ -76,6 +82,15 @@ PERMISSIONS: dict[Perm, frozenset[str]] = {
     Perm.REFUND_SETTLE: frozenset({Role.AGENT, Role.SUPERVISOR}),
     Perm.APPROVAL_DECIDE: frozenset({Role.SUPERVISOR}),
     Perm.APPROVAL_RULE_MANAGE: frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR}),
+    # Carriers' coverage, outlet suspensions, contingency plans and the penalty policy; the
+    # shop's routing (which carrier first for a region).
+    Perm.CARRIER_MANAGE: frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR}),
+    Perm.ROUTING_MANAGE: frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR}),
+    # A penalty the job applied is reversed by an administrator only.
+    Perm.PENALTY_REVERSE: frozenset({Role.ADMINISTRATOR}),
+    Perm.REPORT_VIEW: frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR, Role.AGENT}),
+    # The watch's follow-ups: agents contact the buyer, supervisors too.
+    Perm.FOLLOWUP_WORK: frozenset({Role.AGENT, Role.SUPERVISOR}),
 }
 
 PERM_LABELS: dict[Perm, object] = {
@@ -92,6 +107,11 @@ PERM_LABELS: dict[Perm, object] = {
     Perm.REFUND_SETTLE: _("确认退款结果"),
     Perm.APPROVAL_DECIDE: _("审批"),
     Perm.APPROVAL_RULE_MANAGE: _("设置审批规则"),
+    Perm.CARRIER_MANAGE: _("维护快递公司的覆盖范围、网点暂停、应急方案和考核规则"),
+    Perm.ROUTING_MANAGE: _("设置店铺的快递优先顺序"),
+    Perm.PENALTY_REVERSE: _("撤销快递考核处罚"),
+    Perm.REPORT_VIEW: _("查看报表"),
+    Perm.FOLLOWUP_WORK: _("处理订单跟踪任务"),
 }
 
 MSG_PERMISSION = _("您的角色不能%(what)s。")

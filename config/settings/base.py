@@ -73,6 +73,10 @@ INSTALLED_APPS = [
     "aftersales.approvals",
     "aftersales.returns",
     "aftersales.messaging",
+    "aftersales.tracking",
+    "aftersales.parcels",
+    "aftersales.watch",
+    "aftersales.scorecards",
     "aftersales.demo",
 ]
 

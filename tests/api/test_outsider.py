@@ -7,7 +7,6 @@ Also: the docs page renders and loads nothing from outside.
 
 import json
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +23,8 @@ from aftersales.orders.models import Order
 from aftersales.returns.models import Refund
 from aftersales.returns.services import case_act, refund_request, return_case_open
 from tests.api import API, NOW, PNG_1X1, bearer_client, error_of, order_build, written
+from tests.authz import areas
+from tests.authz.calls import OutsiderCall as Call
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -146,19 +147,8 @@ ACTION_PARAMS: dict[str, dict[str, Any]] = {
     "reship_returned": {},
     "decide": {"remedy": "cash", "amount": "1.00"},
     "carry_out": {},
+    **areas.merged("OUTSIDER_ACTION_PARAMS"),
 }
-
-
-@dataclass
-class Call:
-    """How the outsider calls one operation, and what it must get."""
-
-    expect: str  # "404", or "empty": 2xx with nothing of shop A in it
-    json: Any = None
-    multipart: dict[str, Any] | None = None
-    query: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
-    auth: bool = True
 
 
 def _calls(records) -> dict[tuple[str, str], Call]:
@@ -292,8 +282,8 @@ def _shop_a_untouched(records) -> dict[str, Any]:
 
 
 def test_the_outsider_walks_every_operation_and_finds_nothing(client, records, outsider):
-    ids = _path_ids(records)
-    calls = _calls(records)
+    ids = {**_path_ids(records), **areas.merged_with("outsider_ids", records)}
+    calls = {**_calls(records), **areas.merged_with("outsider_calls", records)}
     secrets = _secrets(records)
     api = bearer_client(outsider)
     before = _shop_a_untouched(records)

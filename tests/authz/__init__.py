@@ -139,6 +139,14 @@ ACTION_STATES: dict[str, tuple[str, list[str]]] = {
     "carry_out": ("compensation", ["decide"]),
 }
 
+# Each area's own case actions, openers and steps (tests/authz/areas/).
+from tests.authz import areas as _areas  # noqa: E402
+
+ACTION_PARAMS.update(_areas.merged("ACTION_PARAMS"))
+ACTION_STATES.update(_areas.merged("ACTION_STATES"))
+_OPENERS = _areas.merged("OPENERS")
+_STEPS = _areas.merged("STEPS")
+
 
 @dataclass
 class Story:
@@ -155,6 +163,8 @@ class Story:
     def case(self, kind: str = "return_refund") -> Case:
         """A new case of two pairs of the order's socks; the goods were faulty, so no
         seven-day window bounds it."""
+        if kind in _OPENERS:
+            return _OPENERS[kind](self)
         order, lines = self.order()
         return return_case_open(
             order=order,
@@ -167,6 +177,9 @@ class Story:
         )
 
     def take(self, case: Case, step: str) -> None:
+        if step in _STEPS:
+            _STEPS[step](self, case)
+            return
         if step == "stock":
             if not Product.objects.filter(shop=self.shop, sku_code="WZ-10").exists():
                 ProductFactory(shop=self.shop, sku_code="WZ-10", stock=10)

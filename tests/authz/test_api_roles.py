@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -38,11 +37,13 @@ from tests.authz import (
     Rule,
     Story,
     action_rule,
+    areas,
     granted,
     role_user,
     rows,
     superuser_without_role,
 )
+from tests.authz.calls import Call
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "tests" / "data" / "samples"
@@ -82,6 +83,7 @@ OPERATIONS: dict[tuple[str, str], Rule] = {
     ("get", "/approvals"): Perm.CASE_VIEW,
     ("get", "/approvals/{approval_id}"): Perm.CASE_VIEW,
     ("post", "/approvals/{approval_id}/decide"): Perm.APPROVAL_DECIDE,
+    **areas.merged("API_OPERATIONS"),
 }
 
 # What the walk found the code doing against the table: (operation, role) -> what happens.
@@ -92,25 +94,6 @@ SUPERUSER_FINDINGS: dict[tuple[str, str], str] = {}
 # Reads check the role too: anyone of the shop without a role (a superuser here) is refused
 # what CASE_VIEW / ORDER_VIEW grant to roles only. Once a finding, now a rule.
 SUPERUSER_READ_FINDINGS: dict[tuple[str, str], str] = {}
-
-
-@dataclass
-class Call:
-    """How one operation is called, and what a role the table allows gets."""
-
-    ids: dict[str, Any] = field(default_factory=dict)
-    json: Any = None
-    multipart: dict[str, Any] | None = None
-    query: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
-    auth: bool = True
-    ok: int = 200
-    # A domain refusal an allowed role meets instead (the role check came first and passed).
-    ok_code: str | None = None
-    # The kind of the case a case action acts on: its registered roles decide.
-    kind: str | None = None
-    # What an allowed role must find in the answer (a read: the shop's record).
-    shows: Callable[[Any], bool] | None = None
 
 
 def _ids(items: Any) -> list[int | str]:
@@ -361,7 +344,7 @@ def _calls() -> dict[tuple[str, str], Callable[[Story, Any], Call]]:
     }
 
 
-CALLS = _calls()
+CALLS = {**_calls(), **areas.merged("api_calls")}
 
 
 def _request(client, method: str, path: str, call: Call):

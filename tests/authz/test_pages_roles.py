@@ -16,7 +16,6 @@ test_api_roles.py; a page the resolver has and the mapping lacks fails the walk.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -39,11 +38,13 @@ from tests.authz import (
     Rule,
     Story,
     action_rule,
+    areas,
     granted,
     role_user,
     rows,
     superuser_without_role,
 )
+from tests.authz.calls import Visit
 
 # Not workbench pages: their own tests and their own access rules.
 EXCLUDED_PREFIXES = ("admin/", "i18n/", "api/", "health/", "static/", "media/")
@@ -84,6 +85,7 @@ PAGES: dict[tuple[str, str], Rule] = {
     ("approvals:rule_edit", "get"): Perm.APPROVAL_RULE_MANAGE,
     ("approvals:rule_edit", "post"): Perm.APPROVAL_RULE_MANAGE,
     ("approvals:rule_deactivate", "post"): Perm.APPROVAL_RULE_MANAGE,
+    **areas.merged("PAGES"),
 }
 
 # (page, action or None, persona) -> what the walk found the code doing against the table.
@@ -93,28 +95,6 @@ FINDINGS: dict[tuple[tuple[str, str], str | None, str], str] = {}
 
 OUTSIDER = "outsider"
 SUPERUSER = "superuser"
-
-
-@dataclass
-class Visit:
-    """One page with fresh records behind it, and what a role the table allows gets."""
-
-    url: str
-    data: dict[str, Any] = field(default_factory=dict)
-    ok: int = 200
-    # Where an allowed POST goes, or the domain refusal it meets instead (said on the page).
-    ok_says: str = ""
-    # The kind of the case an action acts on: its registered roles decide.
-    kind: str | None = None
-    # What shows the shop's record: an allowed GET shows it, the outsider never sees it.
-    secret: str = ""
-    shown: bool = True
-    # What the outsider gets: "404" (a record of the shop), "hidden" (their own page, nothing
-    # of the shop on it) or "refused" (a form naming the shop, refused without a write).
-    outsider: str = "404"
-    # Sent as the page sends it: the case page's actions, the approvals' decisions and the
-    # like are htmx posts, and a refusal is said in the fragment that comes back.
-    htmx: bool = False
 
 
 def _action_data(story: Story, case, action: str) -> dict[str, Any]:
@@ -362,7 +342,7 @@ def _visits() -> dict[tuple[str, str], Callable[..., Visit]]:
     }
 
 
-VISITS = _visits()
+VISITS = {**_visits(), **areas.merged("page_visits")}
 
 
 def _cases() -> list[tuple[tuple[str, str], str | None]]:

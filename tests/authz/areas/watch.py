@@ -1,0 +1,1 @@
+"""The watch area's part of the walks (see tests/authz/areas/__init__.py)."""
