@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.core.errors import DomainError, PermissionDeniedError
+from aftersales.core.panels import panels_for
 from aftersales.orders import selectors
 from aftersales.orders.models import (
     Order,
@@ -198,6 +199,7 @@ def _detail_context(
         "can_record_sign_in": can_record,
         "cases": order.cases.order_by("-created_at"),
         "can_see_contact": can_see_contact(request.user),
+        "panels": panels_for("order", request, order),
     }
 
 

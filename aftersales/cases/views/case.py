@@ -22,6 +22,7 @@ from aftersales.cases.forms import ActionForm
 from aftersales.cases.models import Priority
 from aftersales.cases.registry import registry
 from aftersales.core.errors import DomainError
+from aftersales.core.panels import panels_for
 from aftersales.orders.selectors import order_get
 from aftersales.orders.services.contact import can_see_contact
 
@@ -165,6 +166,7 @@ def _case_context(request, case, forms=None) -> dict:
     }
     if kind is not None and kind.detail_context is not None:
         context.update(kind.detail_context(case))
+    context["panels"] = panels_for("case", request, case)
     return context
 
 
