@@ -41,7 +41,7 @@ def main() -> int:
     name = urlsplit(url).path.lstrip("/")
     if "load" not in name:
         sys.exit(
-            f"LOAD_DATABASE_URL must name a database with 'load' in it (every run empties it): {name}"
+            f"LOAD_DATABASE_URL must name a database with 'load' in it (it is emptied): {name}"
         )
     out = ROOT / "var" / "load"
     shutil.rmtree(out, ignore_errors=True)
