@@ -14,7 +14,7 @@ PORT ?= 8000
 RUN_SETTINGS := config.settings.run
 CONN_CHECK_ARGS ?=
 
-.PHONY: run test install assets vendor-maps browser demo demo-refresh bench lint messages clean conn-check
+.PHONY: run test install assets vendor-maps browser demo demo-refresh bench load lint messages clean conn-check
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -83,6 +83,13 @@ conn-check: install
 # created, migrated and emptied by the benchmark); BENCH_ARGS="--small" or "--sqlite" for less.
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
+
+# A Double 11 day: locust's busy-day mix against gunicorn + huey on PostgreSQL (a database of
+# its own, aftersales_load), beside pgbench on the same database. `make load LOAD_ARGS="--users
+# 80 --duration 300"`; see loadtest/__main__.py.
+LOAD_ARGS ?=
+load: install
+	$(PY) -m loadtest $(LOAD_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
