@@ -5,6 +5,7 @@ task queue is huey on SQLite unless ``HUEY_STORAGE=redis``. Every variable read 
 in docs/deployment.md.
 """
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -65,6 +66,8 @@ INSTALLED_APPS = [
     # huey's own Django glue: settings.HUEY, the django-tasks backend and `manage.py run_huey`.
     "huey.contrib.djhuey",
     "ninja",
+    # Login throttling: failed sign-ins per account and per address (workbench, API, admin).
+    "axes",
     "aftersales.core",
     "aftersales.accounts",
     "aftersales.logistics",
@@ -82,6 +85,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header on every answer (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     # Static files from the app itself, compressed and cached forever under hashed names.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -92,6 +97,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes wants: turns a sign-in refused for a lock into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -162,8 +169,70 @@ LOGIN_REDIRECT_URL = "cases:inbox"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# django-axes sees every authenticate() (the workbench's login, the API's token, the admin's
+# login) and refuses it while the account or the address is locked, even with the right
+# password. An account is locked after AXES_FAILURE_LIMIT failures from anywhere; an address
+# after LOGIN_ADDRESS_FAILURE_LIMIT failures on any accounts (an office behind one NAT makes
+# a few typos a day). Each lock lifts LOGIN_COOLOFF_MINUTES after the last failure it counted;
+# failures during a lock do not prolong it, so nobody can keep someone else locked out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "aftersales.accounts.lockout.AccountAndAddressHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False  # a success would also clear its address's failures
+AXES_LOCKOUT_CALLABLE = "aftersales.accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "aftersales.accounts.lockout.client_ip"
+AXES_VERBOSE = False
+# The proxies whose X-Forwarded-For is believed, the same list gunicorn reads
+# (config/gunicorn.conf.py): a client's address is the right-most one in the header that is
+# not one of them. Requests from anywhere else are taken at their socket's address.
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# A session ends after this long without a request (each request starts the clock again).
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "120")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# API tokens expire this many days after they are made (and on a password change).
+API_TOKEN_LIFETIME = dt.timedelta(days=int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "30")))
+
+# Content Security Policy (django-csp): scripts, styles, fonts and requests from our own
+# origin only; images from it and data: URIs (Bootstrap draws the select arrow and the check
+# marks as data: SVGs). No inline <script>, <style> or style="": a page's code is a static
+# file (see docs/deployment.md, "Content Security Policy").
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -188,8 +257,28 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
 # Photo attachments: what a buyer's phone produces, and no more than this.
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+# A photo is decoded before it is kept; one of more pixels than this is refused (Pillow's
+# decompression-bomb guard, which otherwise only warns below twice its default).
+ATTACHMENT_MAX_PIXELS = 40_000_000
+# Uploads, checked as they stream in, never read whole first: a request body other than
+# files over DATA_UPLOAD_MAX_MEMORY_SIZE is refused (413); a file is kept in memory up to
+# FILE_UPLOAD_MAX_MEMORY_SIZE and spooled to a temporary file beyond; no file may exceed
+# UPLOAD_MAX_BYTES, nor a case photo ATTACHMENT_MAX_BYTES (aftersales.core.uploads counts
+# the bytes as they arrive and keeps none past the limit).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_MB", "64")) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "aftersales.core.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# URL names (namespace:name) whose files have a smaller cap than UPLOAD_MAX_BYTES.
+UPLOAD_MAX_BYTES_BY_URL_NAME = {
+    "cases:attach": ATTACHMENT_MAX_BYTES,
+    "api:add_attachment": ATTACHMENT_MAX_BYTES,
+}
+FILE_UPLOAD_PERMISSIONS = 0o640
 
 # Background work: Django's Tasks API (django-tasks) on huey, glued by huey's own djhuey.
 # SQLite storage for one machine; Redis when web servers and workers are several machines.
