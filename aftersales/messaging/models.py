@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,6 +28,10 @@ class MessageStatus(models.TextChoices):
 
 
 class BuyerMessage(models.Model):
+    """A message to a buyer, and its own outbox entry: written in the transaction of the
+    change that causes it, so it exists exactly when the change does; a pending or failed
+    row is what the worker still has to deliver (see messaging.services)."""
+
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="messages")
     template_code = models.CharField(max_length=32)
     body = models.TextField(_("内容"))
@@ -41,6 +46,15 @@ class BuyerMessage(models.Model):
     class Meta:
         verbose_name = _("买家消息")
         verbose_name_plural = _("买家消息")
+        indexes = [
+            # The outbox: what is still to deliver, oldest first. Partial, so it stays as
+            # small as the backlog however many messages were ever sent.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=~Q(status="sent"),
+                name="buyermessage_unsent_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.template_code}"

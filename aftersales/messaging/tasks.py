@@ -3,7 +3,7 @@ from django_tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from aftersales.messaging.services import message_send, messages_due_for_resend
+from aftersales.messaging.services import message_send, messages_deliver_due
 
 
 @task()
@@ -12,13 +12,11 @@ def send_buyer_message(message_id: int) -> str:
 
 
 @task()
-def resend_buyer_messages() -> int:
-    """Send again what failed or never left: a sender that was down, a queue that was down
-    when the change committed. Sending is idempotent (a sent message is not sent twice)."""
-    ids = messages_due_for_resend(now=timezone.now())
-    for message_id in ids:
-        send_buyer_message.enqueue(message_id=message_id)
-    return len(ids)
+def resend_buyer_messages() -> dict[str, int]:
+    """Deliver the outbox's backlog: what a sender failed to send, and what never reached the
+    queue (a queue that was down when the change committed). Sent here, in the worker, each
+    under its own row lock (SKIP LOCKED): safe to run twice at once, never sends twice."""
+    return messages_deliver_due(now=timezone.now()).as_dict()
 
 
 @db_periodic_task(crontab(minute="*/5"))
