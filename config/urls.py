@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -22,5 +20,5 @@ urlpatterns = [
     path("scorecards/", include("aftersales.scorecards.urls")),
     path("", include("aftersales.cases.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Nothing serves MEDIA_ROOT: a case photo is reached only through its case's view
+# (cases:attachment), which checks that the viewer may see the case.
