@@ -8,19 +8,23 @@ import json
 import logging
 from functools import cache
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.template import Engine, RequestContext
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import ABS_TPL_PATH, Swagger, _csrf_needed
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.utils import check_csrf
 
-from aftersales.core.errors import DomainError, NotFound, PermissionDeniedError
-from aftersales.core.validation import code_of, reason_of
+from aftersales.core.errors import DomainError, InvalidInput, NotFound, PermissionDeniedError
+from aftersales.core.schemas import document_errors
+from aftersales.core.validation import code_of, reason_of, text_problem
 
 logger = logging.getLogger("django.request")
 
@@ -28,9 +32,59 @@ MSG_CSRF = gettext_lazy("CSRF 校验失败：请刷新页面后重试。")
 MSG_SERVER_ERROR = gettext_lazy("服务器出错了，请稍后再试。")
 MSG_BAD_REQUEST = gettext_lazy("请求内容无法解析。")
 MSG_NO_ENDPOINT = gettext_lazy("没有这个接口。")
+MSG_TOO_LARGE = gettext_lazy("请求内容太大。")
+MSG_BODY_NOT_OBJECT = gettext_lazy("请求内容必须是一个 JSON 对象。")
+MSG_BAD_TEXT = gettext_lazy("字段“%(field)s”无效：%(reason)s。")
 
 # Codes for the errors django-ninja itself raises (unparseable body, throttling, …).
 _HTTP_CODES = {400: "bad_request", 403: "permission_denied", 404: "not_found", 429: "throttled"}
+
+
+def _refuse_bad_text(value, where: str = "") -> None:
+    """No text of any request reaches a schema, let alone the database, with a NUL or half a
+    surrogate pair in it, whatever its field's type: the first one met is a 422 naming it."""
+    stack = [(where, value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                key = str(key)
+                if text_problem(key):
+                    raise _bad_text(path or "-", text_problem(key))
+                stack.append((f"{path}.{key}" if path else key, child))
+        elif isinstance(item, list):
+            stack.extend((f"{path}.{i}" if path else str(i), child) for i, child in enumerate(item))
+        elif isinstance(item, str) and text_problem(item):
+            raise _bad_text(path, text_problem(item))
+
+
+def _bad_text(field: str, problem: str) -> InvalidInput:
+    reason = reason_of({"type": problem})
+    return InvalidInput(
+        MSG_BAD_TEXT % {"field": field, "reason": reason}, code="invalid_text", field=field
+    )
+
+
+class StrictParser(Parser):
+    """JSON bodies are objects (every body of the API is one), and no text of a body, a query
+    string or a form carries NUL or a lone surrogate."""
+
+    def parse_body(self, request):
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise InvalidInput(MSG_BODY_NOT_OBJECT, code="invalid")
+        _refuse_bad_text(data)
+        return data
+
+    def parse_querydict(self, data, list_fields, request):
+        result = super().parse_querydict(data, list_fields, request)
+        for key, value in result.items():
+            if text_problem(key):
+                raise _bad_text("-", text_problem(key))
+            # Uploaded files: their names are stored.
+            name = getattr(value, "name", None)
+            _refuse_bad_text(name if isinstance(name, str) else value, key)
+        return result
 
 
 class TokenAuth(HttpBearer):
@@ -105,6 +159,7 @@ api = AfterSalesAPI(
     auth=[TokenAuth(), SessionAuth()],
     docs_url="/docs",
     docs=LocalSwagger(),
+    parser=StrictParser(),
 )
 
 
@@ -116,6 +171,10 @@ def _error(request, status: int, code: str, message: str, field: str | None = No
 
 @api.exception_handler(DomainError)
 def on_domain_error(request, exc: DomainError):
+    if exc.status == 422:
+        # A 422 lists the fields that failed (ValidationErrorOut), here the one named.
+        body = {**exc.as_dict(), "errors": [{"field": exc.field or "", "message": str(exc)}]}
+        return api.create_response(request, body, status=422)
     return _error(request, exc.status, exc.code, str(exc.message), exc.field)
 
 
@@ -131,13 +190,38 @@ def on_auth_error(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    # django-ninja answers 400 for any error of the parser; ours say what and where.
+    if isinstance(exc.__cause__, DomainError):
+        return on_domain_error(request, exc.__cause__)
     code = _HTTP_CODES.get(exc.status_code, "error")
     message = MSG_BAD_REQUEST if exc.status_code == 400 else exc.message
     return _error(request, exc.status_code, code, str(message))
 
 
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request, exc):
+    # Django stops reading a body over DATA_UPLOAD_MAX_MEMORY_SIZE; the rest of it is read off
+    # the connection by the server before the answer, so the connection stays usable.
+    return _error(request, 413, "too_large", str(MSG_TOO_LARGE))
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request, exc):
+    # A multipart body without its boundary, or cut short: nothing could be read.
+    return _error(request, 400, "bad_request", str(MSG_BAD_REQUEST))
+
+
+@api.exception_handler(TooManyFieldsSent)
+def on_too_many_fields(request, exc):
+    return _error(request, 400, "bad_request", str(MSG_BAD_REQUEST))
+
+
 @api.exception_handler(Exception)
 def on_server_error(request, exc: Exception):
+    from aftersales.core import dbdown
+
+    if dbdown.is_database_unavailable(exc):  # 503 + Retry-After: try again soon (core.dbdown)
+        return dbdown.api_response(request, exc)
     # Logged as Django logs an unhandled view error, so admins still hear of it.
     logger.error(
         "Internal Server Error: %s",
@@ -215,3 +299,4 @@ def no_such_endpoint(request, rest: str):
 
 
 api.add_router("/", _fallback)
+document_errors(api)
