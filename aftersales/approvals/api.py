@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db.models import F
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from aftersales.accounts.permissions import Perm, authorize
@@ -24,7 +24,8 @@ from aftersales.approvals.models import (
     ApprovalStatus,
     RuleCondition,
 )
-from aftersales.core.schemas import ErrorOut
+from aftersales.core.schemas import ErrorOut, Paginated
+from aftersales.core.validation import MAX_INT32, Id, Money, text
 
 router = Router(tags=["approvals"])
 
@@ -87,7 +88,7 @@ class ApprovalFilters(Schema):
 
 class DecideIn(Schema):
     approve: bool
-    comment: str = ""
+    comment: text(2000) = ""
 
 
 class RuleOut(Schema):
@@ -107,22 +108,22 @@ class RuleOut(Schema):
 
 
 class RuleIn(Schema):
-    shop_id: int | None = Field(description="留空（null）表示所有店铺，仅管理员可设")
-    case_kind: str = ""
+    shop_id: Id | None = Field(description="留空（null）表示所有店铺，仅管理员可设")
+    case_kind: text(32) = ""
     condition: RuleCondition
-    threshold: Decimal = Field(default=Decimal("0.00"), ge=0, max_digits=12, decimal_places=2)
-    approver_role: str = DEFAULT_APPROVER_ROLE
-    deadline_hours: int = Field(default=DEFAULT_DEADLINE_HOURS, ge=1)
-    note: str = ""
+    threshold: Money = Decimal("0.00")
+    approver_role: text(32) = DEFAULT_APPROVER_ROLE
+    deadline_hours: int = Field(default=DEFAULT_DEADLINE_HOURS, ge=1, le=MAX_INT32)
+    note: text(255) = ""
 
 
 class RulePatch(Schema):
-    case_kind: str | None = None
+    case_kind: text(32) | None = None
     condition: RuleCondition | None = None
-    threshold: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
-    approver_role: str | None = None
-    deadline_hours: int | None = Field(default=None, ge=1)
-    note: str | None = None
+    threshold: Money | None = None
+    approver_role: text(32) | None = None
+    deadline_hours: int | None = Field(default=None, ge=1, le=MAX_INT32)
+    note: text(255) | None = None
     is_active: bool | None = None
 
 
@@ -154,7 +155,7 @@ def create_rule(request, payload: RuleIn):
 
 
 @router.patch("/rules/{rule_id}", response={200: RuleOut, **WRITE_ERRORS})
-def update_rule(request, rule_id: int, payload: RulePatch):
+def update_rule(request, rule_id: Id, payload: RulePatch):
     """Change what is given; ``is_active: false`` switches the rule off."""
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     return services.approval_rule_update(
@@ -166,7 +167,7 @@ def update_rule(request, rule_id: int, payload: RulePatch):
 
 
 @router.get("", response={200: list[ApprovalOut], 401: ErrorOut, 422: ErrorOut})
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@paginate(Paginated, max_limit=MAX_PAGE)
 def list_approvals(request, filters: Query[ApprovalFilters]):
     """The approvals of the caller's shops, what is due first; ``queue=true`` keeps only those
     the caller may decide now."""
@@ -180,12 +181,12 @@ def list_approvals(request, filters: Query[ApprovalFilters]):
 
 
 @router.get("/{approval_id}", response={200: ApprovalOut, **READ_ERRORS})
-def get_approval(request, approval_id: int):
+def get_approval(request, approval_id: Id):
     return selectors.approval_get(user=request.user, approval_id=approval_id)
 
 
 @router.post("/{approval_id}/decide", response={200: ApprovalOut, **WRITE_ERRORS})
-def decide_approval(request, approval_id: int, payload: DecideIn):
+def decide_approval(request, approval_id: Id, payload: DecideIn):
     """Approve or reject. A rejection needs a ``comment`` (422 ``reason_required``); the
     requester may not decide their own (403 ``own_approval``); a decided approval is 409
     ``approval_decided``."""
