@@ -88,7 +88,7 @@ class ApprovalFilters(Schema):
 
 class DecideIn(Schema):
     approve: bool
-    comment: text(2000) = ""
+    comment: text(255) = ""
 
 
 class RuleOut(Schema):
