@@ -32,9 +32,33 @@ MSG_LINES_AMOUNT_MISMATCH = _(
     "各明细实付金额合计 %(lines)s 元，与订单实付货款 %(goods)s 元（实付金额减邮费）不符。"
 )
 MSG_LINE_AMOUNT_PARTIAL = _("明细的实付金额要么每项都填，要么都不填。")
+# An import that stops partway: every batch before the failure is saved, nothing after it.
+MSG_INTERRUPTED = _(
+    "导入在%(file)s读到第 %(rows)s 行数据之后中断：%(reason)s。前 %(rows)s 行已处理并保存"
+    "（见各项计数），之后的行都没有导入。修正后重新导入整个文件即可：已导入的订单不会重复。"
+)
+REASON_DATABASE = _("数据库出错，请稍后重试")
+REASON_UNREADABLE = _("文件的后半部分无法读取（文件损坏或编码不一致）")
+REASON_UNEXPECTED = _("服务器出错")
 
 
 Progress = Callable[[int], None]
+
+
+@dataclass
+class Interruption:
+    """Where an import stopped: the data rows of ``file`` before ``rows_saved`` were saved
+    (or refused and reported); none after them was written."""
+
+    file: str
+    rows_saved: int
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return str(
+            MSG_INTERRUPTED % {"file": self.file, "rows": self.rows_saved, "reason": self.reason}
+        )
 
 
 @dataclass
@@ -48,9 +72,29 @@ class ImportReport:
     lines_created: int = 0
     rows_read: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # Set when the import stopped partway; the counts above are then what was saved.
+    interrupted: Interruption | None = None
+
+    def counts(self) -> tuple[int, int, int, int]:
+        return (self.orders_created, self.orders_updated, self.orders_unchanged, self.lines_created)
+
+    def restore(self, counts: tuple[int, int, int, int]) -> None:
+        """Back to ``counts``: a batch whose transaction rolled back saved nothing."""
+        (self.orders_created, self.orders_updated, self.orders_unchanged, self.lines_created) = (
+            counts
+        )
 
     def as_dict(self) -> dict[str, Any]:
+        stopped = self.interrupted
         return {
+            "complete": stopped is None,
+            "interrupted": None
+            if stopped is None
+            else {
+                "file": stopped.file,
+                "rows_saved": stopped.rows_saved,
+                "message": stopped.message,
+            },
             "orders_created": self.orders_created,
             "orders_updated": self.orders_updated,
             "orders_unchanged": self.orders_unchanged,

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import os
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Shop, User
@@ -30,12 +32,18 @@ from aftersales.orders.services.import_report import (
     MSG_GROUP_ROW_INVALID,
     MSG_LINES_NOT_CONTIGUOUS,
     MSG_ORDER_ROW_INVALID,
+    REASON_DATABASE,
+    REASON_UNEXPECTED,
+    REASON_UNREADABLE,
     ImportReport,
+    Interruption,
     LineGroup,
     Progress,
 )
 from aftersales.orders.services.line_amounts import lines_amount_errors
 from aftersales.orders.services.order_writes import Batches, lock_shop
+
+logger = logging.getLogger(__name__)
 
 LABEL_ORDERS_FILE = _("订单报表")
 LABEL_ITEMS_FILE = _("宝贝报表")
@@ -51,6 +59,23 @@ BATCH_SIZE_OTHER = 1_000
 
 def batch_size_default() -> int:
     return BATCH_SIZE_POSTGRES if bulk.is_postgres() else BATCH_SIZE_OTHER
+
+
+class _Interrupted(Exception):  # noqa: N818 - a signal between two functions of this module
+    """A batch failed (its transaction rolled back) after ``rows_saved`` rows were saved."""
+
+    def __init__(self, rows_saved: int, cause: BaseException):
+        super().__init__(rows_saved)
+        self.rows_saved = rows_saved
+        self.cause = cause
+
+
+def _reason(cause: BaseException) -> str:
+    if isinstance(cause, DatabaseError):
+        return str(REASON_DATABASE)
+    if isinstance(cause, (UnicodeError, zipfile.BadZipFile, EOFError, ValueError, KeyError)):
+        return str(REASON_UNREADABLE)
+    return str(REASON_UNEXPECTED)
 
 
 class _Pipeline:
@@ -87,39 +112,64 @@ class _Pipeline:
     ) -> None:
         """Write each (batch, rows read so far) in its own transaction: ``prepare`` (here),
         then ``finish`` (on the writing thread, if there is one) while the next batch is
-        read. ``prepare`` may return None for nothing to finish."""
-        item = next(batches, None)
+        read. ``prepare`` may return None for nothing to finish. If a batch fails, its
+        transaction rolls back and ``_Interrupted`` says how many data rows of this file were
+        saved before it."""
+        before = run.report.rows_read  # rows of the files read before this one
+        saved = 0
+        try:
+            item = next(batches, None)
+        except Exception as exc:
+            raise _Interrupted(saved, exc) from exc
         while item is not None:
             batch, rows_read = item
             run.read_errors_report()
-            if not batch:
-                item = next(batches, None)
-                run.tick(rows_read)
-                continue
-            with transaction.atomic():
-                lock_shop(run.shop)
-                if self._executor is not None and len(connection.atomic_blocks) == 1:
-                    # The batch is its own transaction: check its foreign keys as each
-                    # statement ends, on the writing thread, while this one reads on,
-                    # rather than all at the commit, with this thread waiting.
-                    with connection.cursor() as cursor:
-                        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                prepared = prepare(batch)
-                if prepared is None:
-                    item = next(batches, None)
-                elif self._executor is None:
-                    finish(prepared)
-                    item = next(batches, None)
-                else:
-                    pending = self._executor.submit(finish, prepared)
-                    try:
-                        item = next(batches, None)
-                    finally:
-                        # Never leave the transaction while the write still uses it.
-                        futures.wait([pending])
-                    with connection.wrap_database_errors:
-                        pending.result()
+            counts = run.report.counts()
+            try:
+                item = self._write(run, batch, prepare, finish, batches)
+            except Exception as exc:
+                # The batch's transaction rolled back: it saved nothing, and nothing after it
+                # is read. What the batches before it wrote stays, and the report says so.
+                run.report.restore(counts)
+                raise _Interrupted(saved, exc) from exc
+            saved = rows_read - before
             run.tick(rows_read)
+
+    def _write(
+        self,
+        run: Batches,
+        batch: Any,
+        prepare: Callable[[Any], Any],
+        finish: Callable[[Any], None],
+        batches: Iterator[tuple[Any, int]],
+    ) -> tuple[Any, int] | None:
+        """Write one batch in its own transaction and read the next one meanwhile."""
+        if not batch:
+            return next(batches, None)
+        with transaction.atomic():
+            lock_shop(run.shop)
+            if self._executor is not None and len(connection.atomic_blocks) == 1:
+                # The batch is its own transaction: check its foreign keys as each
+                # statement ends, on the writing thread, while this one reads on,
+                # rather than all at the commit, with this thread waiting.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            prepared = prepare(batch)
+            if prepared is None:
+                item = next(batches, None)
+            elif self._executor is None:
+                finish(prepared)
+                item = next(batches, None)
+            else:
+                pending = self._executor.submit(finish, prepared)
+                try:
+                    item = next(batches, None)
+                finally:
+                    # Never leave the transaction while the write still uses it.
+                    futures.wait([pending])
+                with connection.wrap_database_errors:
+                    pending.result()
+        return item
 
 
 def _lines_prepared(run: Batches) -> Callable[[list[LineGroup]], list[LineGroup]]:
@@ -211,6 +261,24 @@ def _line_batches(
     yield list(batch.values()), report.rows_read
 
 
+def _written(run: Batches, file: str, write: Callable[[], None]) -> bool:
+    """Run ``write``; if it stops partway, say in the report where, and what was saved."""
+    try:
+        write()
+    except _Interrupted as stop:
+        logger.exception(
+            "order import of shop %s stopped after %s rows of %s",
+            run.shop.pk,
+            stop.rows_saved,
+            file,
+            exc_info=stop.cause,
+        )
+        run.read_errors_report()
+        run.report.interrupted = Interruption(file, stop.rows_saved, _reason(stop.cause))
+        return False
+    return True
+
+
 def _authorize(actor: User | None, shop: Shop) -> None:
     if actor is not None:
         authorize(actor, Perm.ORDER_IMPORT, shop_id=shop.pk)
@@ -252,12 +320,18 @@ def order_import_files(
                 default_name=str(LABEL_ORDERS_FILE),
             ) as table:
                 run.keep_as_stored(importers.order_keys_not_in(table.index))
-                pipeline.write_all(
+                if not _written(
                     run,
-                    _order_batches(run, table, batch_size),
-                    functools.partial(run.orders_prepare, file=table.name),
-                    run.orders_finish,
-                )
+                    table.name,
+                    lambda: pipeline.write_all(
+                        run,
+                        _order_batches(run, table, batch_size),
+                        functools.partial(run.orders_prepare, file=table.name),
+                        run.orders_finish,
+                    ),
+                ):
+                    # Without all the orders, the item report waits for the import again.
+                    return run.report
                 if table.error:
                     run.report.errors.append(table.error)
         except importers.TableError as e:
@@ -272,11 +346,15 @@ def order_import_files(
                     optional=importers.ITEM_COLUMNS_OPTIONAL,
                     default_name=str(LABEL_ITEMS_FILE),
                 ) as table:
-                    pipeline.write_all(
+                    _written(
                         run,
-                        _line_batches(run, table, batch_size),
-                        _lines_prepared(run),
-                        run.lines_finish,
+                        table.name,
+                        lambda: pipeline.write_all(
+                            run,
+                            _line_batches(run, table, batch_size),
+                            _lines_prepared(run),
+                            run.lines_finish,
+                        ),
                     )
                     if table.error:
                         run.report.errors.append(table.error)

@@ -172,6 +172,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{where}：{error.message}")
 
         # What was imported stays imported; the status only tells a script to look.
+        if report.interrupted is not None:
+            raise CommandError(report.interrupted.message)
         refusals = _file_refusals(report)
         if refusals:
             raise CommandError("\n".join(refusals))
