@@ -6,3 +6,8 @@ class TrackingConfig(AppConfig):
     name = "aftersales.tracking"
     label = "tracking"
     verbose_name = _("物流轨迹")
+
+    def ready(self) -> None:
+        from aftersales.tracking import panels
+
+        panels.register()
