@@ -136,6 +136,9 @@ class Penalty(models.Model):
         related_name="+",
     )
     applied_at = models.DateTimeField(_("处罚时间"))
+    # Which run of the job inserted it (a random token per run): tells each of two runs at
+    # once what it added itself, which ON CONFLICT DO NOTHING does not say.
+    run = models.CharField(max_length=32, blank=True, editable=False)
     reversed_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
     reversed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

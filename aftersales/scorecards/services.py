@@ -4,6 +4,7 @@ job that applies them, and an administrator's reversal of a penalty."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -202,10 +203,12 @@ def penalties_apply(*, month: dt.date, now: dt.datetime) -> ApplyResult:
                         applied_at=now,
                     )
                 )
-        before = Penalty.objects.filter(month=month).count()
+        run = uuid.uuid4().hex
+        for row in rows:
+            row.run = run
         Penalty.objects.bulk_create(rows, ignore_conflicts=True)
         # What this run added (another run at once may have added some of the same first).
-        new = max(Penalty.objects.filter(month=month).count() - before, 0)
+        new = Penalty.objects.filter(month=month, run=run).count()
     revoked = _revoke_pending(month=month)
     return ApplyResult(month=month, penalties_new=new, revocations_new=revoked)
 
