@@ -288,13 +288,16 @@ class FlagReason(models.TextChoices):
     LIMITED = "limited", _("仅有限覆盖")
     PRIMARY_SKIPPED = "primary_skipped", _("首选快递不可用")
     NO_ROUTE = "no_route", _("未设置路由")
+    ADDRESS_UNKNOWN = "address_unknown", _("地址无法识别")
 
 
 class PreShipFlag(models.Model):
-    """An order not yet shipped that its chosen carrier may not reach. The sweep raises and
-    refreshes it; the agent settles it with a note and it leaves the list."""
+    """An order not yet shipped that its chosen carrier may not reach. The sweep raises it,
+    and drops an open one whose problem went away or changed; the agent settles it with a note
+    and it leaves the list. One open flag per order; a settled one stays as the record, and the
+    same problem (reason and carrier) is not raised again once settled."""
 
-    order = models.OneToOneField(
+    order = models.ForeignKey(
         "orders.Order", verbose_name=_("订单"), on_delete=models.CASCADE, related_name="+"
     )
     shop = models.ForeignKey(
@@ -340,6 +343,11 @@ class PreShipFlag(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(settled_at__isnull=True),
+                name="logistics_flag_one_open_per_order",
+            ),
             models.CheckConstraint(
                 name="logistics_flag_settled_with_who",
                 condition=Q(settled_at__isnull=True, settled_by__isnull=True)

@@ -111,13 +111,18 @@ def normalise_region(province: str, city: str = "", district: str = "") -> Norma
     return NormalisedRegion(out["province"], out["city"], out["district"], tuple(unknown))
 
 
+def region_source(province: str, city: str, district: str, street: str) -> str:
+    """The text an order's region is made from, as the sweep compares it in SQL (a changed
+    address is parsed again)."""
+    return f"{province}|{city}|{district}|{street}"
+
+
 def order_region(order: Any) -> tuple[tuple[str, str, str], str]:
     """The region routing reads for an order, and the text it was made from. Structured
     fields win; an order whose province is blank is parsed from its street (the whole
     address as free text)."""
+    source = region_source(order.province, order.city, order.district, order.street)
     if _clean(order.province):
-        source = "|".join(_clean(p) for p in (order.province, order.city, order.district))
-        region = normalise_region(order.province, order.city, order.district)
-        return region.region, source
-    source = " ".join(_clean(p) for p in (order.city, order.district, order.street) if _clean(p))
-    return parse_address(source).region, source
+        return normalise_region(order.province, order.city, order.district).region, source
+    text = " ".join(_clean(p) for p in (order.city, order.district, order.street) if _clean(p))
+    return parse_address(text).region, source

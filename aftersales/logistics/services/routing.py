@@ -30,6 +30,7 @@ from aftersales.core.workdays import shanghai_date
 from aftersales.logistics.models import (
     Coverage,
     CoverageRule,
+    FlagReason,
     OutletSuspension,
     PriorityRevocation,
     Route,
@@ -74,15 +75,15 @@ class RouteDecision:
         return bool(self.reasons) and self.reasons[0].verdict in SKIPPED
 
     @property
-    def needs_attention(self) -> bool:
-        """What the pre-ship list flags: nothing reaches, only with limits, or the primary
-        carrier was passed over."""
-        return self.carrier is None or self.limited or self.primary_skipped
+    def address_known(self) -> bool:
+        return bool(self.region[0])
 
     @property
     def flag_reason(self) -> str | None:
-        from aftersales.logistics.models import FlagReason
-
+        """Why the pre-ship list flags this order, or None (``flags.sweep`` decides the same
+        in SQL)."""
+        if not self.address_known:
+            return FlagReason.ADDRESS_UNKNOWN
         if self.route is None:
             return FlagReason.NO_ROUTE
         if self.carrier is None:
@@ -197,6 +198,9 @@ class RoutingBook:
         return Verdict.CHOSEN, _("覆盖该地区，选用")
 
     def decide(self, shop_id: int, region: Region) -> RouteDecision:
+        if not region[0]:
+            # An address the parser could not place: no coverage rule can be read for it.
+            return RouteDecision(carrier=None, route=None, region=region)
         route = self.route_of(shop_id, region)
         decision = RouteDecision(carrier=None, route=route, region=region)
         if route is None:
