@@ -36,6 +36,7 @@ from aftersales.core.errors import (
     PermissionDeniedError,
     TransitionNotAllowed,
 )
+from aftersales.core.uploads import ImageRefused, image_type
 from aftersales.core.validation import code_of, reason_of
 from aftersales.orders.models import Order, OrderLine
 
@@ -49,6 +50,8 @@ MSG_NO_LINES = _("请至少选择一个商品行。")
 MSG_NOTE_EMPTY = _("备注不能为空。")
 MSG_FILE_TYPE = _("只能上传 JPEG、PNG、WebP 或 GIF 图片。")
 MSG_FILE_SIZE = _("图片不能超过 %(mb)s MB。")
+MSG_FILE_BROKEN = _("图片已损坏或不完整，无法打开。")
+MSG_FILE_PIXELS = _("图片像素过多，无法处理。")
 MSG_UNKNOWN_ACTION = _("该售后单没有这个操作。")
 MSG_UNKNOWN_KIND = _("未知的售后类型：%(kind)s")
 MSG_ASSIGNEE_NOT_STAFF = _("只能分配给本店铺在职的员工。")
@@ -56,14 +59,6 @@ MSG_PARAM_INVALID = _("参数“%(field)s”无效：%(reason)s。")
 
 # Case numbers read as the shop's calendar date, whatever zone a request has activated.
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-# The first bytes of the image types a buyer's phone sends; the browser's claim is not trusted.
-_IMAGE_SIGNATURES = {
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"GIF87a": "image/gif",
-    b"GIF89a": "image/gif",
-}
 
 
 def _snapshot(case: Case, fields: Iterable[str]) -> dict[str, Any]:
@@ -321,13 +316,12 @@ def note_add(*, case: Case, author: User, body: str, now: dt.datetime) -> CaseNo
     return note
 
 
-def _sniff_image(head: bytes) -> str | None:
-    for signature, content_type in _IMAGE_SIGNATURES.items():
-        if head.startswith(signature):
-            return content_type
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+# Why a photo was refused, by ImageRefused.reason: (message, code). Each names the field.
+_IMAGE_REFUSALS = {
+    "not_image": (MSG_FILE_TYPE, "file_type"),
+    "broken": (MSG_FILE_BROKEN, "image_broken"),
+    "too_many_pixels": (MSG_FILE_PIXELS, "image_too_large"),
+}
 
 
 @transaction.atomic
@@ -340,12 +334,13 @@ def attachment_add(
         raise DomainError(
             MSG_FILE_SIZE % {"mb": limit // (1024 * 1024)}, field="file", code="file_too_large"
         )
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    content_type = _sniff_image(head)
-    if content_type is None:
-        raise DomainError(MSG_FILE_TYPE, field="file", code="file_type")
+    # Decoded as an image (Pillow), not only sniffed: an SVG, an HTML page named .png, a
+    # truncated file or a decompression bomb is refused before anything is kept.
+    try:
+        content_type = image_type(upload, max_pixels=settings.ATTACHMENT_MAX_PIXELS)
+    except ImageRefused as exc:
+        message, code = _IMAGE_REFUSALS[exc.reason]
+        raise DomainError(message, field="file", code=code) from exc
     extension = content_type.split("/")[1].replace("jpeg", "jpg")
     attachment = CaseAttachment(
         case=case,

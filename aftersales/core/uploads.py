@@ -67,3 +67,64 @@ class SizeLimitUploadHandler(FileUploadHandler):
             self.charset,
             self.content_type_extra,
         )
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+# What a photo may be, by the format Pillow finds when it decodes the file (never by its name,
+# its declared type or its first bytes alone).
+IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+
+
+class ImageRefused(Exception):
+    """Not a photo that can be kept. ``reason``: "not_image" (not one of IMAGE_TYPES, or not
+    an image at all: SVG, HTML, a PDF...), "broken" (truncated or corrupt), "too_many_pixels"
+    (a decompression bomb, or just too large)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def image_type(upload, *, max_pixels: int) -> str:
+    """The content type of ``upload`` once Pillow has decoded it whole, or ImageRefused.
+
+    The header is read first and the pixel count checked before a pixel is decoded; then
+    ``verify()`` (PNG: every chunk's checksum) and a full decode (a JPEG at 1/8 scale, which
+    still reads every block of the file and costs 64 times less memory). The file is left at
+    its start."""
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    formats = list(IMAGE_TYPES)
+    try:
+        with warnings.catch_warnings():
+            # Above Image.MAX_IMAGE_PIXELS Pillow only warns; the limit here is ours.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            upload.seek(0)
+            with Image.open(upload, formats=formats) as image:
+                width, height = image.size
+                if width <= 0 or height <= 0 or width * height > max_pixels:
+                    raise ImageRefused("too_many_pixels")
+                kind = image.format
+                image.verify()
+            upload.seek(0)
+            with Image.open(upload, formats=formats) as image:
+                if kind == "JPEG":
+                    image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                image.load()
+    except ImageRefused:
+        raise
+    except UnidentifiedImageError as exc:
+        raise ImageRefused("not_image") from exc
+    except Image.DecompressionBombError as exc:
+        raise ImageRefused("too_many_pixels") from exc
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, KeyError) as exc:
+        # What Pillow raises for a truncated or corrupt file, depending on the format.
+        raise ImageRefused("broken") from exc
+    finally:
+        upload.seek(0)
+    if kind not in IMAGE_TYPES:
+        raise ImageRefused("not_image")
+    return IMAGE_TYPES[kind]
