@@ -28,8 +28,22 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("key_hash", "prefix", "created_at", "last_used_at")
+    list_display = (
+        "user",
+        "name",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_select_related = ("user",)
+    readonly_fields = ("user", "key_hash", "prefix", "created_at", "last_used_at")
+
+    # A token is made by signing in through the API (its key is shown only then); here it is
+    # read, shortened or revoked.
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(ContactReveal)

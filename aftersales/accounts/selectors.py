@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from aftersales.accounts.models import ContactReveal, User
+from aftersales.accounts.models import ApiToken, ContactReveal, Role, User
 from aftersales.accounts.permissions import Perm, authorize
 
 
@@ -28,3 +28,19 @@ def contact_reveals_for(
     if until is not None:
         qs = qs.filter(created_at__lt=until)
     return qs.select_related("user", "order", "order__shop").order_by("-created_at", "-id")
+
+
+def _is_administrator(actor: User) -> bool:
+    return actor.is_active and actor.has_role(Role.ADMINISTRATOR)
+
+
+def tokens_visible_to(actor: User) -> QuerySet[ApiToken]:
+    """The tokens ``actor`` may see and revoke: their own, and an administrator's also every
+    token of their shops' staff. Newest first."""
+    if not actor.is_authenticated:
+        return ApiToken.objects.none()
+    scope = Q(user=actor)
+    if _is_administrator(actor):
+        staff = User.objects.filter(shops__in=actor.shop_ids()).values("pk")
+        scope |= Q(user__in=staff)
+    return ApiToken.objects.filter(scope).select_related("user").order_by("-created_at", "-id")

@@ -12,4 +12,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("contact-reveals/", views.reveal_log, name="reveal_log"),
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
 ]
