@@ -36,9 +36,7 @@ def form_body(form: dict) -> str:
 
 
 def push(client, form: dict):
-    return client.post(
-        PUSH_URL, form_body(form), content_type="application/x-www-form-urlencoded"
-    )
+    return client.post(PUSH_URL, form_body(form), content_type="application/x-www-form-urlencoded")
 
 
 @pytest.fixture(autouse=True)

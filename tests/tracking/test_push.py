@@ -18,7 +18,8 @@ OK = {"result": True, "returnCode": "200", "message": "成功"}
 
 
 def _signed(param: str, salt: str = SALT) -> dict:
-    return {"param": param, "sign": hashlib.md5((param + salt).encode()).hexdigest().upper()}
+    digest = hashlib.md5((param + salt).encode(), usedforsecurity=False).hexdigest()
+    return {"param": param, "sign": digest.upper()}
 
 
 def _param(**changes) -> str:
@@ -336,7 +337,11 @@ def test_a_form_without_its_fields(client, parcels, frozen, body, status, field)
             "lastResult.data[0].ftime",
             "invalid",
         ),
-        ('{"status": "polling", "lastResult": {"com": ["a"], "nu": "1"}}', "lastResult.com", "invalid"),
+        (
+            '{"status": "polling", "lastResult": {"com": ["a"], "nu": "1"}}',
+            "lastResult.com",
+            "invalid",
+        ),
     ],
 )
 def test_a_signed_param_that_is_not_a_push(client, parcels, frozen, param, field, code):
