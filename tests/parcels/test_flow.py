@@ -234,3 +234,42 @@ def test_another_shop_cannot_act(reported, outsider):
     with pytest.raises(DomainError) as exc:
         act(reported, "close_problem", outsider, reason="x")
     assert exc.value.status == 404
+
+
+# --- the sweep -----------------------------------------------------------------------------
+
+
+def test_the_sweep_resolves_what_was_signed_for_and_nothing_else(shop, agent, supervisor):
+    from aftersales.parcels.services.sweep import problems_mirror_sync, problems_resolve_delivered
+
+    cases = []
+    for _ in range(3):
+        _order, _lines, shipment = parcel_order(shop)
+        tracking_says(shipment)
+        cases.append(problem_case(shipment))
+    signed, unsigned, refunded = cases
+    act(signed, "agree_new_address", agent, address="新地址")
+    act(unsigned, "agree_pickup", agent, station="网点")
+    shipment_sign_in_record(
+        shipment_id=signed.parcel_problem.shipment_id,
+        actor=agent,
+        now=LATER,
+        precision="exact",
+        at=LATER,
+    )
+    act(refunded, "cancel_and_refund", agent, reason="取消", refund_freight=False)
+    refund_settle(
+        refund_id=Refund.objects.get(case=refunded).pk, succeeded=True, actor=supervisor, now=LATER
+    )
+    # The ledger completed the case outside an action: its mirror is put right by the sweep.
+    assert ParcelProblem.objects.get(case=refunded).is_open
+    assert problems_mirror_sync() == 1
+    assert not ParcelProblem.objects.get(case=refunded).is_open
+    assert problems_resolve_delivered(now=LATER) == 1
+    assert problems_resolve_delivered(now=LATER) == 0
+    assert _fresh(signed).status == "resolved"
+    event = _fresh(signed).events.get(action="confirm_delivered")
+    assert event.actor is None
+    assert event.after["auto"] is True
+    assert _fresh(unsigned).status == "awaiting_pickup"
+    assert not ParcelProblem.objects.filter(is_open=True).exclude(case=unsigned).exists()
