@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from ninja import Router, Schema
 
@@ -31,26 +33,24 @@ class PushRefusedOut(PushReplyOut):
     field: str | None
 
 
+_PUSH_SCHEMA = {
+    "type": "object",
+    "required": ["param", "sign"],
+    "properties": {
+        "param": {
+            "type": "string",
+            "description": "The push as a JSON string (status, lastResult…).",
+        },
+        "sign": {"type": "string", "description": "MD5(param + salt), 32 hex, any case."},
+    },
+}
 _PUSH_FORM = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/x-www-form-urlencoded": {
-                "schema": {
-                    "type": "object",
-                    "required": ["param", "sign"],
-                    "properties": {
-                        "param": {
-                            "type": "string",
-                            "description": "The push as a JSON string (status, lastResult…).",
-                        },
-                        "sign": {
-                            "type": "string",
-                            "description": "MD5(param + salt), 32 hex, any case.",
-                        },
-                    },
-                }
-            }
+            # What Kuaidi100 sends; a multipart form is read all the same.
+            "application/x-www-form-urlencoded": {"schema": _PUSH_SCHEMA},
+            "multipart/form-data": {"schema": _PUSH_SCHEMA},
         },
     }
 }
@@ -85,6 +85,15 @@ def kuaidi100_push(request):
     if length > kuaidi100.MAX_BODY:
         head = request.read(kuaidi100.KEEP_OF_TOO_LARGE)
         outcome = kuaidi100.refuse_too_large(head=head, length=length, now=now)
+    elif request.content_type == "multipart/form-data":
+        # Not what Kuaidi100 sends, but a form all the same: read by Django, kept raw.
+        text = request.body.decode("utf-8", errors="replace")
+        try:
+            param, sign = request.POST.get("param"), request.POST.get("sign")
+        except (SuspiciousOperation, MultiPartParserError):
+            outcome = kuaidi100.refuse_unreadable(text=text, now=now)
+        else:
+            outcome = kuaidi100.push_take(text=text, param=param, sign=sign, now=now)
     else:
         outcome = kuaidi100.push_receive(body=request.body, now=now)
     return JsonResponse(

@@ -276,6 +276,10 @@ def _store(*, body: str, now: dt.datetime, **fields: Any) -> TrackingPayload:
     )
 
 
+def refuse_unreadable(*, text: str, now: dt.datetime) -> Outcome:
+    return _refused(text, now, None, PushRefused(400, "invalid", "body", str(MSG_NOT_UTF8)))
+
+
 def refuse_too_large(*, head: bytes, length: int, now: dt.datetime) -> Outcome:
     """A body over ``MAX_BODY``: its head is kept, the rest never read."""
     message = str(MSG_TOO_LARGE % {"max": MAX_BODY})
@@ -304,8 +308,20 @@ def push_receive(*, body: bytes, now: dt.datetime, salt: str | None = None) -> O
         form = parse_qs(text, keep_blank_values=True, max_num_fields=50)
     except ValueError:
         return _refused(text, now, None, PushRefused(400, "invalid", "body", str(MSG_NOT_UTF8)))
-    param = form.get("param", [None])[0]
-    sign = form.get("sign", [None])[0]
+    return push_take(
+        text=text,
+        param=form.get("param", [None])[0],
+        sign=form.get("sign", [None])[0],
+        now=now,
+        salt=salt,
+    )
+
+
+def push_take(
+    *, text: str, param: str | None, sign: str | None, now: dt.datetime, salt: str | None = None
+) -> Outcome:
+    """Take a push whose form is read already (``text`` is the raw body, kept as it is)."""
+    salt = configured_salt() if salt is None else salt
     if param is None:
         return _refused(text, now, None, PushRefused(422, "required", "param", str(MSG_MISSING)))
     if sign is None:
