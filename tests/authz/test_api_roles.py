@@ -24,8 +24,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from aftersales.accounts.models import Role
+from aftersales.accounts.models import ApiToken, Role
 from aftersales.accounts.permissions import PERMISSIONS, Perm
+from aftersales.accounts.services import token_create
 from aftersales.cases.registry import registry
 from tests.api import API, PNG_1X1, bearer_client, error_of
 from tests.authz import (
@@ -56,6 +57,9 @@ CASE = "/cases/{case_id}"
 OPERATIONS: dict[tuple[str, str], Rule] = {
     ("post", "/auth/token"): ANY,
     ("get", "/auth/me"): ANY,
+    # Everyone lists and revokes their own tokens (an administrator also their shops' staff's).
+    ("get", "/auth/tokens"): ANY,
+    ("delete", "/auth/tokens/{token_id}"): ANY,
     ("post", "/orders/import"): Perm.ORDER_IMPORT,
     ("post", "/orders"): Perm.ORDER_IMPORT,
     ("get", "/orders"): Perm.ORDER_VIEW,
@@ -146,6 +150,21 @@ def _calls() -> dict[tuple[str, str], Callable[[Story, Any], Call]]:
 
     def me(story, actor):
         return Call(shows=lambda r: r.json()["shops"] == [story.shop.pk])
+
+    def _own_token(actor) -> ApiToken:
+        key = token_create(user=actor, name="walk-own")
+        return ApiToken.objects.get(key_hash=ApiToken.hash_key(key))
+
+    def tokens_list(story, actor):
+        mine = _own_token(actor)
+        return Call(shows=lambda r: mine.pk in _ids(r.json()))
+
+    def token_revoke(story, actor):
+        mine = _own_token(actor)
+        return Call(
+            ids={"token_id": mine.pk},
+            shows=lambda r: r.json()["id"] == mine.pk and r.json()["revoked_at"] is not None,
+        )
 
     def orders_import(story, actor):
         return Call(
@@ -316,6 +335,8 @@ def _calls() -> dict[tuple[str, str], Callable[[Story, Any], Call]]:
     return {
         ("post", "/auth/token"): token,
         ("get", "/auth/me"): me,
+        ("get", "/auth/tokens"): tokens_list,
+        ("delete", "/auth/tokens/{token_id}"): token_revoke,
         ("post", "/orders/import"): orders_import,
         ("post", "/orders"): orders_upsert,
         ("get", "/orders"): orders_search,
