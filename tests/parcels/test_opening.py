@@ -180,3 +180,21 @@ def test_the_case_timeline_starts_with_the_problem(shop):
         "create",
         "problem_reported",
     ]
+
+
+def test_a_refusal_already_handled_by_returns_opens_no_second_case(shop, agent):
+    from aftersales.returns.services import return_case_open
+
+    order, lines, shipment = parcel_order(shop)
+    return_case_open(
+        order=order,
+        kind="refusal",
+        lines=[(lines[0], lines[0].quantity)],
+        reason="other",
+        actor=agent,
+        now=NOW,
+        refused_at=SEEN_AT,
+    )
+    assert problems_seen([ProblemSeen(shipment.pk, "refused", SEEN_AT, 5)], NOW) == []
+    # Out of area is not the buyer's refusal: it opens.
+    assert len(problems_seen([ProblemSeen(shipment.pk, "out_of_area", SEEN_AT, 6)], NOW)) == 1

@@ -11,11 +11,16 @@ import logging
 from django.db import transaction
 
 from aftersales.cases import services as case_services
+from aftersales.cases.models import Case
 from aftersales.core.errors import DomainError
 from aftersales.logistics.models import ProblemKind
 from aftersales.orders.models import Shipment
 from aftersales.parcels.models import ProblemSource
 from aftersales.parcels.services.opening import TO_BUYER, _insert, open_problem_of
+from aftersales.returns.kinds import CaseKind
+
+# What happens at the buyer's door: a refusal and the parcel sent back after it.
+AT_THE_DOOR = frozenset({"refused", "returning"})
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +32,29 @@ def problems_seen(problems: list, now: dt.datetime) -> list[int]:
     has an open problem gets a line on that case's timeline instead (stranded, then coming
     back), never a second case; so does the same report twice, or two at once (the unique
     constraint decides; the loser's savepoint is rolled back). A parcel the buyer sent back
-    to the seller is not a problem parcel. Returns the ids of the cases opened."""
+    to the seller is not a problem parcel, and a parcel refused or coming back while the order
+    has an open refusal case of §1 is that case's matter. Returns the ids of the cases opened."""
     opened: list[int] = []
     if not problems:
         return opened
     shipments = Shipment.objects.select_related("order", "carrier").in_bulk(
         {p.shipment_id for p in problems}
     )
+    refusals = set(
+        Case.objects.filter(
+            kind=CaseKind.REFUSAL,
+            is_open=True,
+            order_id__in={s.order_id for s in shipments.values()},
+        ).values_list("order_id", flat=True)
+    )
     for problem in sorted(problems, key=lambda p: (p.occurred_at, p.event_id)):
         shipment = shipments.get(problem.shipment_id)
         if shipment is None or shipment.direction not in TO_BUYER:
             continue
         if problem.status not in ProblemKind.values:
+            continue
+        if problem.status in AT_THE_DOOR and shipment.order_id in refusals:
+            # The buyer's refusal is §1's case already: the parcel coming back is its matter.
             continue
         try:
             with transaction.atomic():
