@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Role, Shop, User
 from aftersales.scorecards.models import PenaltyPolicy
-from aftersales.scorecards.services import MAX_REVOKE_DAYS
+from aftersales.scorecards.services import MAX_REVOKE_DAYS, MSG_NOTHING_TO_DO
 
 
 class PolicyForm(forms.ModelForm):
@@ -69,6 +69,14 @@ class PolicyForm(forms.ModelForm):
                 field.widget.attrs["class"] = "form-select form-select-sm"
             else:
                 field.widget.attrs["class"] = "form-control form-control-sm"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        deduction, days = data.get("deduction_per_parcel"), data.get("revoke_days")
+        if deduction is not None and days is not None and deduction == 0 and days == 0:
+            # Said before the model's constraint would say it in its own words.
+            self.add_error("deduction_per_parcel", str(MSG_NOTHING_TO_DO))
+        return data
 
     def values(self) -> dict[str, Any]:
         data = self.cleaned_data
