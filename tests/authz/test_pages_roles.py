@@ -23,7 +23,9 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
 
+from aftersales.accounts.models import ApiToken
 from aftersales.accounts.permissions import Perm
+from aftersales.accounts.services import token_create
 from aftersales.core.models import Carrier
 from aftersales.orders.services.contact import contact_reveal
 from aftersales.returns.services.flows.constants import MSG_NOT_ALL_REFUNDED
@@ -57,6 +59,12 @@ PAGES: dict[tuple[str, str], Rule] = {
     ("accounts:login", "get"): ANY,
     ("accounts:logout", "post"): ANY,
     ("accounts:reveal_log", "get"): Perm.REVEAL_LOG_READ,
+    # One's own API tokens and password (an administrator also sees and revokes their shops'
+    # staff's tokens; anyone else's token is not found, said on the page they come back to).
+    ("accounts:tokens", "get"): ANY,
+    ("accounts:token_revoke", "post"): ANY,
+    ("accounts:password_change", "get"): ANY,
+    ("accounts:password_change", "post"): ANY,
     ("cases:inbox", "get"): Perm.CASE_VIEW,
     ("cases:inbox_tabs", "get"): Perm.CASE_VIEW,
     # Taking a case is assigning oneself (cases.services.case_take says why).
@@ -125,6 +133,23 @@ def _visits() -> dict[tuple[str, str], Callable[..., Visit]]:
         order, _lines = story.order()
         contact_reveal(user=story.agent, order=order, via="workbench")
         return Visit(reverse("accounts:reveal_log"), secret=order.order_no, outsider="hidden")
+
+    def tokens(story, action):
+        token_create(user=story.agent, name="walk-agent-token")
+        return Visit(reverse("accounts:tokens"), secret="walk-agent-token", outsider="hidden")
+
+    def token_revoke(story, action):
+        key = token_create(user=story.agent, name="walk-agent-token")
+        token = ApiToken.objects.get(key_hash=ApiToken.hash_key(key))
+        return Visit(reverse("accounts:token_revoke", args=[token.pk]), ok=302, outsider="hidden")
+
+    def password_form(story, action):
+        return Visit(reverse("accounts:password_change"), outsider="hidden")
+
+    def password_change(story, action):
+        # A wrong old password: the form comes back saying so, nothing changes.
+        data = {"old_password": "not-it", "new_password1": "x", "new_password2": "x"}
+        return Visit(reverse("accounts:password_change"), data=data, outsider="hidden")
 
     def inbox(story, action):
         case = story.case()
@@ -314,6 +339,10 @@ def _visits() -> dict[tuple[str, str], Callable[..., Visit]]:
         ("accounts:login", "get"): login,
         ("accounts:logout", "post"): logout,
         ("accounts:reveal_log", "get"): reveal_log,
+        ("accounts:tokens", "get"): tokens,
+        ("accounts:token_revoke", "post"): token_revoke,
+        ("accounts:password_change", "get"): password_form,
+        ("accounts:password_change", "post"): password_change,
         ("cases:inbox", "get"): inbox,
         ("cases:inbox_tabs", "get"): inbox_tabs,
         ("cases:take", "post"): take,
