@@ -15,7 +15,8 @@ from django.conf import settings as django_settings
 from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from aftersales.accounts.models import ContactReveal
+from aftersales.accounts.models import ApiToken, ContactReveal
+from aftersales.accounts.services import token_create
 from aftersales.approvals.models import Approval, ApprovalRule
 from aftersales.cases.models import Case, CaseAttachment, CaseEvent, CaseNote
 from aftersales.cases.services import attachment_add, note_add
@@ -90,6 +91,9 @@ def records(shop, agent, settings, tmp_path):
         ),
         "note": note,
         "attachment": attachment,
+        "token": ApiToken.objects.get(
+            key_hash=ApiToken.hash_key(token_create(user=agent, name="秘密令牌"))
+        ),
     }
 
 
@@ -107,6 +111,7 @@ def _path_ids(records) -> dict[str, Any]:
         "order_line_id": records["line"].pk,
         "shop_id": records["shop"].pk,
         "shipment_id": records["order"].shipments.get().pk,
+        "token_id": records["token"].pk,
     }
 
 
@@ -123,6 +128,7 @@ def _secrets(records) -> list[str]:
         "13812345678",
         "秘密规则",
         "138****5678",
+        "秘密令牌",
     ]
 
 
@@ -161,6 +167,7 @@ def _calls(records) -> dict[tuple[str, str], Call]:
             "empty", json={"username": "outsider", "password": "pw-123456"}, auth=False
         ),
         ("get", "/auth/me"): Call("empty"),
+        ("get", "/auth/tokens"): Call("empty"),
         ("get", "/orders"): Call("empty", query=f"q={order.order_no}"),
         ("post", "/orders"): Call(
             "404",
@@ -278,6 +285,9 @@ def _shop_a_untouched(records) -> dict[str, Any]:
         "approvals": list(Approval.objects.order_by("id").values()),
         "rules": list(ApprovalRule.objects.order_by("id").values()),
         "reveals": ContactReveal.objects.count(),
+        "tokens": list(
+            ApiToken.objects.filter(user__shops=records["shop"]).values("id", "revoked_at")
+        ),
     }
 
 
