@@ -312,7 +312,7 @@ def delete_coverage(request, rule_id: int):
     return Status(204, None)
 
 
-@router.post("/coverage/import", response={200: ImportOut, **ERRORS})
+@router.post("/imports/coverage", response={200: ImportOut, **ERRORS})
 def import_coverage(request, file: File[UploadedFile]):
     """A CSV (UTF-8 or GBK) or XLSX file with the columns 快递公司, 省, 覆盖 and, when
     present, 市, 区县, 说明. All or nothing: a refused file answers 422 ``import_refused``
@@ -358,7 +358,7 @@ def delete_suspension(request, suspension_id: int):
     return Status(204, None)
 
 
-@router.post("/suspensions/import", response={200: ImportOut, **ERRORS})
+@router.post("/imports/suspensions", response={200: ImportOut, **ERRORS})
 def import_suspensions(request, file: File[UploadedFile]):
     """A CSV (UTF-8 or GBK) or XLSX file with the columns 快递公司, 网点, 省, 开始日期,
     结束日期 and, when present, 市, 区县, 说明. All or nothing, like the coverage import."""
