@@ -191,7 +191,7 @@ def test_suspensions_from_xlsx_take_date_cells(supervisor, zto):
     upload = _xlsx(
         [
             ["快递公司", "网点", "省", "开始日期", "结束日期"],
-            ["zto", "杭州西湖网点", "浙江", dt.datetime(2026, 11, 14), dt.datetime(2026, 11, 15)],
+            ["zto", "杭州西湖网点", "浙江", dt.date(2026, 11, 14), dt.date(2026, 11, 15)],
         ]
     )
 
