@@ -37,7 +37,6 @@ from aftersales.watch.forms import (
     WatchRuleForm,
 )
 from aftersales.watch.models import FollowUpKind, FollowUpStatus
-from aftersales.watch.sweep import rules_ensure_defaults
 
 PAGE_SIZE = 25
 
@@ -286,8 +285,6 @@ def _require_rule_manager(request: AuthedRequest) -> None:
 @login_required
 def rules(request: AuthedRequest) -> HttpResponse:
     _require_rule_manager(request)
-    # The every-shop rules exist before anyone looks at them (the sweep writes them too).
-    rules_ensure_defaults(now=timezone.now())
     return render(
         request,
         "watch/rules.html",
