@@ -54,7 +54,7 @@ def _ids(items: Any) -> list[int]:
     return [item["id"] for item in items]
 
 
-# --- the API ---------------------------------------------------------------------------------------
+# --- the API ----------
 
 API_OPERATIONS = {
     ("get", "/watch/followups"): WORK,
@@ -138,7 +138,7 @@ def api_calls():
     }
 
 
-# --- the outsider (another shop's agent and supervisor) --------------------------------------------
+# --- the outsider (another shop's agent and supervisor) ----------
 
 
 def _outsider_records(records) -> tuple[FollowUp, WatchRule]:
@@ -189,7 +189,7 @@ def outsider_calls(records) -> dict[tuple[str, str], OutsiderCall]:
     }
 
 
-# --- the workbench -----------------------------------------------------------------------------------
+# --- the workbench ----------
 
 PAGES = {
     ("watch:queue", "get"): WORK,
