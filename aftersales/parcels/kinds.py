@@ -97,5 +97,4 @@ EVENT_LABELS = {
     "problem_reported": _("快递问题"),
     "problem_again": _("快递再次报告问题"),
     "refund_settled": _("退款结果"),
-    "delivered_seen": _("轨迹显示已签收"),
 }

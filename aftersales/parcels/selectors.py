@@ -16,7 +16,6 @@ from aftersales.returns.models import RefundStatus
 from aftersales.returns.registration import describe_event as describe_refund_event
 
 MSG_PROBLEM = _("%(kind)s · %(carrier)s %(waybill)s")
-MSG_PROBLEM_EVENT = _("%(kind)s（轨迹：%(context)s）")
 MSG_CONTACT = _("%(channel)s：%(summary)s")
 MSG_NEW_ADDRESS = _("新地址：%(address)s")
 MSG_STATION = _("自提网点：%(station)s")
