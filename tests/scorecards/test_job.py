@@ -235,3 +235,24 @@ def test_the_revocation_ends_after_its_days(applied, shop, yto, zto):
     order = OrderFactory(shop=shop, status="wait_seller_send")
 
     assert route_for(order, now=RUN_AT + dt.timedelta(days=7)).carrier == yto
+
+
+def test_the_demo_loader_writes_the_default_rule_and_applies_it(november, shop, yto):
+    from aftersales.scorecards import demo
+
+    said = demo.load(now=RUN_AT)
+    again = demo.load(now=RUN_AT)
+
+    # yto: 20 parcels, 3 out of area (15 %) is past 3 %; zto's 5 % too.
+    assert (
+        said
+        == "scorecards: default penalty rule; 2026-11: 2 penalties (2 new, 2 priority revocations)"
+    )
+    assert (
+        again
+        == "scorecards: default penalty rule; 2026-11: 2 penalties (0 new, 0 priority revocations)"
+    )
+    assert sorted(Penalty.objects.values_list("carrier__code", "deduction")) == [
+        ("yto", Decimal("6.00")),
+        ("zto", Decimal("2.00")),
+    ]
