@@ -85,6 +85,9 @@ class MeOut(Schema):
                 "description": "Too many failed sign-ins for this account or from this "
                 "address (code `locked_out`): refused even with the right password until the "
                 "lock lifts.",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}
+                },
                 "headers": {
                     "Retry-After": {
                         "description": "Seconds until the lock lifts.",
