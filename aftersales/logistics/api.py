@@ -299,16 +299,16 @@ def create_coverage(request, payload: CoverageIn):
     return Status(201, rule)
 
 
-@router.patch("/coverage/{rule_id}", response={200: CoverageOut, **ERRORS})
-def update_coverage(request, rule_id: int, payload: CoveragePatch):
+@router.patch("/coverage/{coverage_id}", response={200: CoverageOut, **ERRORS})
+def update_coverage(request, coverage_id: int, payload: CoveragePatch):
     return svc.coverage_rule_update(
-        actor=request.user, rule_id=rule_id, now=timezone.now(), **_changes(payload)
+        actor=request.user, rule_id=coverage_id, now=timezone.now(), **_changes(payload)
     )
 
 
-@router.delete("/coverage/{rule_id}", response={204: None, **DELETE_ERRORS})
-def delete_coverage(request, rule_id: int):
-    svc.coverage_rule_delete(actor=request.user, rule_id=rule_id)
+@router.delete("/coverage/{coverage_id}", response={204: None, **DELETE_ERRORS})
+def delete_coverage(request, coverage_id: int):
+    svc.coverage_rule_delete(actor=request.user, rule_id=coverage_id)
     return Status(204, None)
 
 
