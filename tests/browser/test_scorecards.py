@@ -44,7 +44,7 @@ def test_a_supervisor_reads_the_carrier_scorecard(page: Page, login, screenshot,
     expect(yto_row.locator(".kind-stranded")).to_have_text("1")
     expect(yto_row.locator(".out-of-area-rate")).to_have_text("40.00%")
     expect(yto_row.locator(".problem-rate")).to_have_text("60.00%")
-    expect(yto_row.locator(".sign-time")).to_contain_text("32.0 小时")
+    expect(yto_row.locator(".sign-time")).to_contain_text("平均 32.0 小时")
     expect(page.locator("#carrier-zto .kind-refused")).to_have_text("1")
     expect(page.locator("#scorecard-total")).to_contain_text("8")
     # Both charts drawn by ECharts, on canvases.
