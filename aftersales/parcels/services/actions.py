@@ -56,7 +56,7 @@ MSG_AMOUNT_NOT_POSITIVE = _("退款金额必须大于 0。")
 
 def _problem(case: Case) -> ParcelProblem:
     return (
-        ParcelProblem.objects.select_for_update()
+        ParcelProblem.objects.select_for_update(of=("self",))
         .select_related("shipment__carrier", "reship_shipment__carrier")
         .get(case=case)
     )
