@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
+from ninja.pagination import LimitOffsetPagination
+
+from aftersales.core.validation import MAX_INT32, Offset
 
 
 class ErrorOut(Schema):
@@ -59,3 +62,13 @@ def document_errors(api: Any) -> None:
                 for status, schema in COMMON_ERRORS.items():
                     if status not in models:
                         models[status] = operation._create_response_model(schema)
+
+
+class Paginated(LimitOffsetPagination):
+    """``limit`` and ``offset`` that the database can count: an offset beyond any integer
+    (``?offset=99999999999999999999``) is a 422 naming it, never an overflow in the query.
+    Use as ``@paginate(Paginated, max_limit=...)``."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=MAX_INT32)
+        offset: Offset = 0

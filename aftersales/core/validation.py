@@ -213,7 +213,9 @@ Count = Annotated[int, Field(ge=0, le=MAX_INT32)]
 # Money: yuan with at most two decimals and ten whole digits, as a JSON number or a string of
 # ASCII digits ("89.10"); "１２３", "1e3", " 5" and "-0" are refused, never guessed at.
 AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"
-_AMOUNT = re.compile(AMOUNT_PATTERN)
+# What reaches the decimal rules (sign, digits, places: their own codes); anything else, such
+# as other scripts' digits, an exponent or blanks, is not an amount at all.
+_AMOUNT = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$")
 MAX_AMOUNT = Decimal("9999999999.99")
 
 

@@ -10,13 +10,14 @@ from typing import Literal
 from django.utils import timezone
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from aftersales.accounts.models import Shop
 from aftersales.accounts.permissions import MSG_NOT_FOUND
 from aftersales.core.errors import NotFound
 from aftersales.core.privacy import mask_phone, mask_street
 from aftersales.core.schemas import ERRORS
+from aftersales.core.validation import MAX_INT32, Day, Id, Instant, LocalInstant, Money, Text, text
 from aftersales.orders import selectors
 from aftersales.orders.models import ShipmentSignInChange
 from aftersales.orders.services.contact import contact_reveal
@@ -100,10 +101,10 @@ class SignInIn(Schema):
     sign-in already recorded needs a ``note`` saying why."""
 
     precision: Literal["exact", "date", "none"]
-    signed_at: AwareDatetime | None = None
-    signed_on: dt.date | None = None
+    signed_at: Instant | None = None
+    signed_on: Day | None = None
     source: Literal["tracking", "platform", "person"] = "person"
-    note: str = Field(default="", max_length=NOTE_MAX)
+    note: text(NOTE_MAX) = ""
 
 
 class OrderOut(Schema):
@@ -158,41 +159,44 @@ class ContactOut(Schema):
 
 
 class OrderLineIn(Schema):
-    title: str
-    sku_code: str = ""
-    sku_properties: str = ""
-    unit_price: Decimal
-    quantity: int
-    amount_paid: Decimal | None = None
+    # Lengths and amounts that break a rule are reported per order by the import (the
+    # order is refused, the others kept); what no rule can read is refused here.
+    title: Text
+    sku_code: Text = ""
+    sku_properties: Text = ""
+    unit_price: Money
+    quantity: int = Field(le=MAX_INT32)
+    amount_paid: Money | None = None
 
 
 class OrderIn(Schema):
-    order_no: str
-    buyer_nick: str
-    receiver_name: str = ""
-    receiver_phone: str = ""
-    province: str = ""
-    city: str = ""
-    district: str = ""
-    street: str = ""
-    postal_code: str = ""
-    status: str
-    goods_total: Decimal
-    freight_paid: Decimal = Decimal("0.00")
-    amount_paid: Decimal
-    buyer_message: str = ""
-    seller_note: str = ""
-    created_at: dt.datetime
-    paid_at: dt.datetime | None = None
-    success_at: dt.datetime | None = None
-    carrier_name: str = ""
-    waybill_no: str = ""
-    shipped_at: dt.datetime | None = None
+    order_no: Text
+    buyer_nick: Text
+    receiver_name: Text = ""
+    receiver_phone: Text = ""
+    province: Text = ""
+    city: Text = ""
+    district: Text = ""
+    street: Text = ""
+    postal_code: Text = ""
+    status: Text
+    goods_total: Money
+    freight_paid: Money = Decimal("0.00")
+    amount_paid: Money
+    buyer_message: Text = ""
+    seller_note: Text = ""
+    # Without an offset, a time is Asia/Shanghai's (as the seller centre writes it).
+    created_at: LocalInstant
+    paid_at: LocalInstant | None = None
+    success_at: LocalInstant | None = None
+    carrier_name: Text = ""
+    waybill_no: Text = ""
+    shipped_at: LocalInstant | None = None
     lines: list[OrderLineIn]
 
 
 class OrdersIn(Schema):
-    shop_id: int
+    shop_id: Id
     orders: list[OrderIn]
 
 
@@ -208,7 +212,7 @@ def _shop(shop_id: int) -> Shop:
 @router.post("/import", response=dict)
 def import_files(
     request,
-    shop_id: Form[int],
+    shop_id: Form[Id],
     orders_file: File[UploadedFile],
     # Optional inside File[...]: "File[UploadedFile] | None" hides the marker from ninja, which
     # then reads the item report from the query string and never sees the upload.
@@ -246,17 +250,17 @@ def upsert_orders(request, payload: OrdersIn):
 
 
 @router.get("", response=list[OrderOut])
-def search_orders(request, q: str):
+def search_orders(request, q: text(100)):
     return list(selectors.order_search(user=request.user, q=q)[:50])
 
 
 @router.get("/{order_id}", response=OrderDetailOut)
-def get_order(request, order_id: int):
+def get_order(request, order_id: Id):
     return selectors.order_get(user=request.user, order_id=order_id)
 
 
 @router.post("/{order_id}/contact", response=ContactOut)
-def reveal_contact(request, order_id: int):
+def reveal_contact(request, order_id: Id):
     order = selectors.order_get(user=request.user, order_id=order_id)
     return contact_reveal(user=request.user, order=order, via="api")
 
@@ -264,7 +268,7 @@ def reveal_contact(request, order_id: int):
 @router.post(
     "/{order_id}/shipments/{shipment_id}/sign-in", response={200: ShipmentSignInOut, **ERRORS}
 )
-def record_sign_in(request, order_id: int, shipment_id: int, payload: SignInIn):
+def record_sign_in(request, order_id: Id, shipment_id: Id, payload: SignInIn):
     """Record when the buyer signed for a parcel of the order, where that came from, and why
     it changed; the change is logged. The seven-day no-reason window of the order's cases is
     counted from it whenever they ask. The same sign-in again changes nothing. Agents,

@@ -18,6 +18,7 @@ from aftersales.core.errors import DomainError
 from aftersales.core.idempotency import fingerprint_of, run_once
 from aftersales.core.schemas import CONFLICT_ERRORS as ERRORS
 from aftersales.core.schemas import ErrorOut
+from aftersales.core.validation import Id, Money, text
 from aftersales.orders.models import OrderLine
 from aftersales.returns import selectors
 from aftersales.returns.services import refund_settle
@@ -33,12 +34,12 @@ MSG_KEY_REQUIRED = _("缺少幂等键（Idempotency-Key）。")
 
 
 class RefundIn(Schema):
-    order_line_id: int = Field(ge=1, le=2**63 - 1)
-    amount: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
-    freight_amount: Decimal = Field(default=Decimal("0.00"), ge=0, max_digits=12, decimal_places=2)
-    idempotency_key: str | None = Field(default=None, min_length=1, max_length=64)
-    case_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
-    note: str = Field(default="", max_length=500)
+    order_line_id: Id
+    amount: Money
+    freight_amount: Money = Decimal("0.00")
+    idempotency_key: text(64) | None = Field(default=None, min_length=1)
+    case_id: Id | None = None
+    note: text(500) = ""
 
 
 class RefundOut(Schema):
@@ -68,13 +69,13 @@ class PendingCompensationOut(Schema):
 
 class SettleIn(Schema):
     succeeded: bool
-    failure_reason: str = Field(default="", max_length=255)
+    failure_reason: text(255) = ""
 
 
 @router.get(
     "/refunds", response={200: list[RefundOut], 401: ErrorOut, 422: ErrorOut}, tags=["refunds"]
 )
-def list_refunds(request, case_id: int | None = None, order_line_id: int | None = None):
+def list_refunds(request, case_id: Id | None = None, order_line_id: Id | None = None):
     qs = selectors.refunds_for(request.user).order_by("created_at")
     if case_id is not None:
         qs = qs.filter(case_id=case_id)

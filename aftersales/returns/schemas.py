@@ -3,17 +3,24 @@ caller (page, API, task) is checked against before a handler runs."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from aftersales.cases.models import Reason
 from aftersales.cases.schemas import CaseOpenIn
+from aftersales.core.validation import Id, Instant, text
+from aftersales.core.validation import Money as Money
 from aftersales.returns.models import Remedy
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
-Text255 = Annotated[str, StringConstraints(max_length=255)]
+Text255 = text(255)
+
+
+# Quantities per order line id: the keys are ids written in ASCII digits, as JSON keys are text.
+Received = Annotated[
+    dict[Id, Annotated[int, Field(ge=0, le=1_000_000)]],
+    Field(json_schema_extra={"propertyNames": {"pattern": "^[1-9][0-9]{0,17}$"}}),
+]
 
 
 class _Params(BaseModel):
@@ -31,31 +38,27 @@ class AgreeParams(_Params):
 class RefuseParams(_Params):
     """Why: refusing or cancelling a case always says why, on the record."""
 
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    reason: text(255, required=True)
 
 
 class ShipParams(_Params):
     """A parcel: the buyer's return, a replacement or a reship."""
 
-    carrier: int | Annotated[str, StringConstraints(max_length=32)] = Field(
-        description="The carrier's id or code."
-    )
-    waybill_no: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)
-    ]
+    carrier: Id | text(32) = Field(description="The carrier's id or code.")
+    waybill_no: text(40, required=True)
     freight: Money | None = None
 
 
 class ReceiveParams(_Params):
     """Quantities received per order line id (missing lines: all of them came back)."""
 
-    received: dict[int, Annotated[int, Field(ge=0, le=1_000_000)]] = Field(default_factory=dict)
+    received: Received = Field(default_factory=dict)
     intact: bool = False
     note: Text255 = ""
 
 
 class ParcelBackParams(_Params):
-    received: dict[int, Annotated[int, Field(ge=0, le=1_000_000)]] = Field(default_factory=dict)
+    received: Received = Field(default_factory=dict)
     note: Text255 = ""
 
 
@@ -67,7 +70,7 @@ class RefundParams(_Params):
     refund takes no amount (the failed ones are re-issued) or a smaller one."""
 
     amount: Money | None = None
-    order_line_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    order_line_id: Id | None = None
     deduction_reason: Text255 = ""
 
 
@@ -90,6 +93,6 @@ class ReturnCaseIn(CaseOpenIn):
     requested_amount: Money | None = None
     freight_insurance: bool = False
     # Aware only: the refusal's 24-hour clock needs an instant, and a naive time names none.
-    refused_at: AwareDatetime | None = None
+    refused_at: Instant | None = None
     # An exchange: the merchant code (SKU) of the shop's product the buyer wants instead.
-    exchange_sku: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = ""
+    exchange_sku: text(64) = ""
