@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Body, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import BaseModel, Field, create_model
 
 from aftersales.accounts.models import User
@@ -22,7 +22,8 @@ from aftersales.cases.registry import Action, registry
 from aftersales.core.errors import DomainError, NotFound, TransitionNotAllowed
 from aftersales.core.money import to_money
 from aftersales.core.schemas import CONFLICT_ERRORS as ERRORS
-from aftersales.core.schemas import ErrorOut, ValidationErrorOut
+from aftersales.core.schemas import ErrorOut, Paginated, ValidationErrorOut
+from aftersales.core.validation import MAX_INT32, Id, text
 from aftersales.core.workdays import span_confirmed
 from aftersales.orders.models import OrderLine
 from aftersales.orders.selectors import order_get
@@ -121,14 +122,14 @@ class CaseDetailOut(CaseOut):
 
 
 class CaseUpdateIn(Schema):
-    expected_version: int | None = None
-    assignee_id: int | None = None
+    expected_version: int | None = Field(default=None, ge=0, le=MAX_INT32)
+    assignee_id: Id | None = None
     unassign: bool = False
     priority: Priority | None = None
 
 
 class NoteIn(Schema):
-    body: str = Field(max_length=5000)
+    body: text(5000, required=True)
 
 
 class NoteOut(Schema):
@@ -149,10 +150,10 @@ InboxTab = Literal[("",) + selectors.TABS]  # type: ignore[valid-type]
 
 
 class CaseFilters(Schema):
-    kind: str = ""
-    status: str = ""
-    assignee: str = Field(default="", description='"me", "none" or a user id')
-    q: str = Field(
+    kind: text(32) = ""
+    status: text(32) = ""
+    assignee: text(20) = Field(default="", description='"me", "none" or a user id')
+    q: text(100) = Field(
         default="",
         description=(
             "Order number, waybill or case number (exact); part of the buyer's nick or the "
@@ -163,7 +164,7 @@ class CaseFilters(Schema):
     overdue: bool = False
     escalated: bool = False
     include_closed: bool = False
-    shop: int | None = None
+    shop: Id | None = None
     stage: InboxTab = ""  # type: ignore[valid-type]
 
 
@@ -249,7 +250,7 @@ MAX_PAGE = 100
 
 
 @router.get("", response={200: list[InboxCaseOut], 401: ErrorOut, 422: ValidationErrorOut})
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@paginate(Paginated, max_limit=MAX_PAGE)
 def list_cases(request, filters: Query[CaseFilters]):
     """The inbox: open cases of the reader's shops, what is due first (a search or
     ``include_closed`` finds closed ones too)."""
@@ -266,8 +267,8 @@ class TakeIn(Schema):
 
 
 class AssignIn(Schema):
-    case_ids: list[int] = Field(min_length=1, max_length=services.ASSIGN_MANY_MAX)
-    assignee_id: int | None = Field(description="null takes the cases from whoever has them")
+    case_ids: list[Id] = Field(min_length=1, max_length=services.ASSIGN_MANY_MAX)
+    assignee_id: Id | None = Field(description="null takes the cases from whoever has them")
 
 
 class AssignedCaseOut(Schema):
@@ -321,7 +322,7 @@ def assign_cases(request, payload: AssignIn):
     summary="Take a case (领取)",
     operation_id="case_take",
 )
-def take_case(request, case_id: int, payload: TakeIn):
+def take_case(request, case_id: Id, payload: TakeIn):
     """The reader takes an unassigned open case. Someone else's answers 409
     ``already_assigned`` (reassigning is ``PATCH``), a closed one 409 ``case_closed``; taking
     one's own again changes nothing. Perm ``case.assign``."""
@@ -368,12 +369,12 @@ router.add_api_operation(
 
 
 @router.get("/{case_id}", response={200: CaseDetailOut, **ERRORS})
-def get_case(request, case_id: int):
+def get_case(request, case_id: Id):
     return _detail_out(selectors.case_get(user=request.user, case_id=case_id), request.user)
 
 
 @router.patch("/{case_id}", response={200: CaseDetailOut, **ERRORS})
-def update_case(request, case_id: int, payload: CaseUpdateIn):
+def update_case(request, case_id: Id, payload: CaseUpdateIn):
     case = selectors.case_get(user=request.user, case_id=case_id)
     assignee: Any = ...
     if payload.unassign:
@@ -393,7 +394,7 @@ def update_case(request, case_id: int, payload: CaseUpdateIn):
     return _detail_out(selectors.case_get(user=request.user, case_id=case_id), request.user)
 
 
-def _act(request, case_id: int, action: str, payload) -> dict[str, Any]:
+def _act(request, case_id: Id, action: str, payload) -> dict[str, Any]:
     case = selectors.case_get(user=request.user, case_id=case_id)
     services.case_act(
         case_id=case.pk,
@@ -420,11 +421,11 @@ def _action_route(name: str, spec: Action) -> None:
         f"{camel}ActionIn",
         __base__=Schema,
         expected_version=(int | None, Field(default=None, ge=0, le=2**31 - 1)),
-        comment=(str, Field(default="", max_length=500)),
+        comment=(text(500), ""),
         params=(spec.params, params_default),
     )
 
-    def view(request, case_id: int, payload):
+    def view(request, case_id: Id, payload):
         return _act(request, case_id, name, payload)
 
     view.__annotations__["payload"] = Annotated[body, Body()]
@@ -445,21 +446,21 @@ for _name, _spec in registry.public_actions().items():
 
 
 @router.post("/{case_id}/actions/{action}", include_in_schema=False)
-def act_unknown(request, case_id: int, action: str):
+def act_unknown(request, case_id: Id, action: str):
     """Any other action name: the case exists for this user or not, and has no such action."""
     selectors.case_get(user=request.user, case_id=case_id)
     raise TransitionNotAllowed(services.MSG_UNKNOWN_ACTION, code="unknown_action")
 
 
 @router.post("/{case_id}/notes", response={201: NoteOut, **ERRORS})
-def add_note(request, case_id: int, payload: NoteIn):
+def add_note(request, case_id: Id, payload: NoteIn):
     case = selectors.case_get(user=request.user, case_id=case_id)
     note = services.note_add(case=case, author=request.user, body=payload.body, now=timezone.now())
     return Status(201, {"id": note.pk, "body": note.body})
 
 
 @router.post("/{case_id}/attachments", response={201: AttachmentOut, **ERRORS})
-def add_attachment(request, case_id: int, file: File[UploadedFile]):
+def add_attachment(request, case_id: Id, file: File[UploadedFile]):
     case = selectors.case_get(user=request.user, case_id=case_id)
     attachment = services.attachment_add(
         case=case, uploaded_by=request.user, upload=file, now=timezone.now()
