@@ -1,10 +1,10 @@
 """(d) The tracking apply of N carrier events, beside bare SQL doing the same work in the same
 run.
 
-Built in bulk (not timed): one shop, N / 5 orders each with its outbound parcel, and for each
-parcel a five-line history as a push brings it (collected, two transit lines, then two lines
-by how it ends: 55% out for delivery, 25% signed, 5% each out of area, stranded, refused, and
-refused then on its way back). Times start a week before NOW.
+Built in bulk (not timed): one shop, N / 5 orders each with one line and its outbound parcel,
+and for each parcel a five-line history as a push brings it (collected, two transit lines,
+then two lines by how it ends: 55% out for delivery, 25% signed, 5% each out of area,
+stranded, refused, and refused then on its way back). Times start a week before NOW.
 
 Timed, each side on the same events:
 
@@ -72,7 +72,7 @@ def build(events: int, *, seed: int = SEED):
     """The shop, its parcels and the events (a list of NormalisedEvent), not timed."""
     from aftersales.accounts.models import Shop
     from aftersales.core.models import Carrier
-    from aftersales.orders.models import Order, Shipment
+    from aftersales.orders.models import Order, OrderLine, Shipment
     from aftersales.tracking.policies import NormalisedEvent
 
     r = random.Random(seed)
@@ -93,6 +93,22 @@ def build(events: int, *, seed: int = SEED):
                 paid_at=week_ago - dt.timedelta(hours=2),
             )
             for n in range(parcels)
+        ],
+        batch_size=BATCH,
+    )
+    # One line each, as every real order has (a problem-parcel case names the order's lines).
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order,
+                line_no=1,
+                title="袜子",
+                sku_code="WZ-10",
+                unit_price="99.00",
+                quantity=1,
+                amount_paid="99.00",
+            )
+            for order in orders
         ],
         batch_size=BATCH,
     )
