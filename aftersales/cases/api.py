@@ -20,6 +20,7 @@ from aftersales.cases import selectors, services
 from aftersales.cases.models import Case, Priority
 from aftersales.cases.registry import Action, registry
 from aftersales.core.errors import DomainError, NotFound, TransitionNotAllowed
+from aftersales.core.idempotency import idempotent, openapi_replayed
 from aftersales.core.money import to_money
 from aftersales.core.schemas import CONFLICT_ERRORS as ERRORS
 from aftersales.core.schemas import ErrorOut, Paginated, ValidationErrorOut
@@ -287,7 +288,9 @@ class AssignOut(Schema):
     response={200: AssignOut, **ERRORS},
     summary="Assign several cases to one person",
     operation_id="cases_assign_many",
+    openapi_extra=openapi_replayed(200),
 )
+@idempotent("cases")
 def assign_cases(request, payload: AssignIn):
     """All or none: another shop's case (404), a role that may not assign (403), a closed
     case (409 ``case_closed``) or a person who is not active staff of every shop involved
@@ -321,7 +324,9 @@ def assign_cases(request, payload: AssignIn):
     response={200: CaseDetailOut, **ERRORS},
     summary="Take a case (领取)",
     operation_id="case_take",
+    openapi_extra=openapi_replayed(200),
 )
+@idempotent("cases")
 def take_case(request, case_id: Id, payload: TakeIn):
     """The reader takes an unassigned open case. Someone else's answers 409
     ``already_assigned`` (reassigning is ``PATCH``), a closed one 409 ``case_closed``; taking
@@ -362,9 +367,10 @@ create_case.__annotations__["payload"] = Annotated[_open_body(), Body()]
 router.add_api_operation(
     "",
     ["POST"],
-    create_case,
+    idempotent("cases", status=201)(create_case),
     response={201: CaseDetailOut, **ERRORS},
     summary="Open a case",
+    openapi_extra=openapi_replayed(201),
 )
 
 
@@ -433,11 +439,12 @@ def _action_route(name: str, spec: Action) -> None:
     router.add_api_operation(
         f"/{{case_id}}/actions/{name}",
         ["POST"],
-        view,
+        idempotent("cases")(view),
         response={200: CaseDetailOut, **ERRORS},
         summary=str(spec.label),
         description=(spec.params.__doc__ or "").strip(),
         operation_id=f"case_action_{name}",
+        openapi_extra=openapi_replayed(200),
     )
 
 
@@ -452,7 +459,12 @@ def act_unknown(request, case_id: Id, action: str):
     raise TransitionNotAllowed(services.MSG_UNKNOWN_ACTION, code="unknown_action")
 
 
-@router.post("/{case_id}/notes", response={201: NoteOut, **ERRORS})
+@router.post(
+    "/{case_id}/notes",
+    response={201: NoteOut, **ERRORS},
+    openapi_extra=openapi_replayed(201),
+)
+@idempotent("cases", status=201)
 def add_note(request, case_id: Id, payload: NoteIn):
     case = selectors.case_get(user=request.user, case_id=case_id)
     note = services.note_add(case=case, author=request.user, body=payload.body, now=timezone.now())

@@ -11,15 +11,19 @@ left by a process that died is taken over after ``STALE_AFTER``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import inspect
 import json
 from collections.abc import Callable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from ninja import Header, Status
 
 from aftersales.core.errors import DomainError
 from aftersales.core.models import IdempotencyRecord
@@ -29,6 +33,28 @@ STALE_AFTER = dt.timedelta(minutes=5)
 MSG_KEY_REUSED = _("幂等键已用于另一个不同内容的请求。")
 MSG_IN_PROGRESS = _("使用该幂等键的请求仍在处理中，请稍后重试。")
 MSG_KEY_INVALID = _("幂等键须为 1 到 255 个可见字符。")
+
+# The header a replayed answer carries.
+REPLAYED_HEADER = "Idempotent-Replayed"
+KEY_HEADER = "Idempotency-Key"
+KEY_DOC = (
+    'Optional, after the IETF draft "The Idempotency-Key HTTP Header Field": a key of the '
+    "client's choosing (1-255 printable characters, e.g. a UUID) that makes a retry safe. "
+    "The first request with a key runs and its answer is kept; the same request again (same "
+    "method, path and body, same user) answers that first status and body again, with the "
+    "header `Idempotent-Replayed: true`, and changes nothing. The same key with another "
+    "request is 422 `idempotency_key_reused`; a request while the first with its key is "
+    "still running is 409 `idempotency_in_progress` (retry later). A request that fails "
+    "gives its key back, so it may be retried with the same key."
+)
+# Documented on every operation that takes the key, beside its own description.
+REPLAYED_RESPONSE_DOC = {
+    REPLAYED_HEADER: {
+        "description": "`true` when this is the kept answer to an earlier request with the "
+        "same Idempotency-Key.",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
 
 
 class IdempotencyKeyReused(DomainError):
@@ -101,3 +127,82 @@ def run_once(
         done=True, status_code=status, body=body
     )
     return status, body, False
+
+
+def key_header() -> Any:
+    """The ``Idempotency-Key`` header as an operation's parameter (documented)."""
+    return Header(None, alias=KEY_HEADER, max_length=255, description=KEY_DOC)
+
+
+def openapi_replayed(*statuses: int) -> dict[str, Any]:
+    """``openapi_extra`` documenting the ``Idempotent-Replayed`` header on the answers that a
+    replay repeats."""
+    return {"responses": {status: {"headers": REPLAYED_RESPONSE_DOC} for status in statuses}}
+
+
+def respond_once(
+    request: HttpRequest,
+    response: HttpResponse,
+    *,
+    key: str | None,
+    body: Any,
+    work: Callable[[], tuple[int, Any]],
+    scope: str,
+) -> Status:
+    """``run_once`` for an API operation: the key is the user's own (``scope`` and the user),
+    the request is its method, path and parsed body; a replay says so in its header."""
+    status, out, replayed = run_once(
+        scope=f"{scope}:{request.user.pk}",
+        key=key,
+        fingerprint=fingerprint_of(request.method or "POST", request.path, body),
+        work=work,
+    )
+    if replayed:
+        response[REPLAYED_HEADER] = "true"
+    return Status(status, out)
+
+
+def idempotent(scope: str, status: int = 200) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Make an API operation take an ``Idempotency-Key``: put it under the router's decorator
+    (or wrap the view before ``add_api_operation``). The view answers as before (a body, or a
+    ``Status``); ``status`` is the status of a plain body. Its signature gains the header and
+    the temporal response, so django-ninja documents the header in the OpenAPI."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        signature = inspect.signature(view)
+
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, **kwargs: Any) -> Any:
+            response = kwargs.pop("response")
+            key = kwargs.pop("idempotency_key")
+            payload = kwargs.get("payload")
+            body = {
+                "path": {k: v for k, v in kwargs.items() if k != "payload"},
+                "body": payload.model_dump(mode="json") if payload is not None else None,
+            }
+
+            def work() -> tuple[int, Any]:
+                out = view(request, **kwargs)
+                if isinstance(out, Status):
+                    return out.status_code, out.value
+                return status, out
+
+            return respond_once(request, response, key=key, body=body, work=work, scope=scope)
+
+        extra = [
+            inspect.Parameter("response", inspect.Parameter.KEYWORD_ONLY, annotation=HttpResponse),
+            inspect.Parameter(
+                "idempotency_key",
+                inspect.Parameter.KEYWORD_ONLY,
+                default=key_header(),
+                annotation=str | None,
+            ),
+        ]
+        params = [
+            p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if i else p
+            for i, p in enumerate(signature.parameters.values())
+        ]
+        wrapper.__signature__ = signature.replace(parameters=[*params, *extra])  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
