@@ -98,8 +98,11 @@ def action_form(action: str, case, data=None) -> ActionForm:
     form_class = ACTION_FORMS.get(action, ActionForm)
     kwargs: dict = {"prefix": action, "initial": {"version": case.version}}
     if form_class is ReshipForm:
-        problem = ParcelProblem.objects.filter(case=case).only("shipment__carrier_id").first()
-        kwargs["exclude_carrier"] = problem.shipment.carrier_id if problem else None
+        kwargs["exclude_carrier"] = (
+            ParcelProblem.objects.filter(case=case)
+            .values_list("shipment__carrier_id", flat=True)
+            .first()
+        )
     if form_class is CancelRefundForm:
         # Filled with what the goods were paid for, to be read and confirmed, never assumed.
         goods, freight = refund_default(case)

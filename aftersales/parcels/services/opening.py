@@ -197,7 +197,7 @@ def problem_case_open_from(
         now=now,
         shipment_id=getattr(shipment, "pk", shipment),
         lines=lines,
-        note=get("note") or "",
+        note=get("note") or get("buyer_claim") or "",
         assignee=get("assignee"),
         priority=get("priority"),
     )
