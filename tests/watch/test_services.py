@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.django_db
-
 from aftersales.cases.models import Case
 from aftersales.core.errors import (
     InvalidInput,
@@ -26,6 +24,8 @@ from aftersales.watch.services import (
 from aftersales.watch.sweep import followups_sweep, rules_ensure_defaults
 from tests.factories import UserFactory
 from tests.watch.helpers import NOW, D, H, parcel
+
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
