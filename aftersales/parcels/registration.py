@@ -161,6 +161,8 @@ def register() -> None:
             describe_event=selectors.describe_event,
             alert_statuses=frozenset({ParcelStatus.REFUND_FAILED.value}),
             stages=kinds.STAGES,
+            # What the inbox shows as the case's amount: the refund, once one is agreed.
+            inbox_amount="parcel_problem__refund_amount",
         )
     )
     registry.register_opener(

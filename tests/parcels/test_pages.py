@@ -132,3 +132,12 @@ def test_the_menu_is_not_shown_to_a_packer(shop):
     packer = UserFactory(username="packer", roles=["packer"], shops=[shop])
     page = _client(packer).get(reverse("cases:inbox")).content.decode()
     assert 'id="nav-parcels"' not in page
+
+
+def test_the_inbox_shows_the_refund_agreed(case, agent):
+    from tests.parcels.helpers import act
+
+    act(case, "cancel_and_refund", agent, reason="取消", refund_freight=False)
+    page = _client(agent).get(reverse("cases:inbox") + "?kind=problem_parcel&stage=all")
+    row = page.content.decode().split(case.number, 1)[1].split("</tr>", 1)[0]
+    assert "99.00" in row
