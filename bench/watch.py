@@ -342,8 +342,8 @@ def bare_statements(now: dt.datetime, rules: dict[str, tuple[int, int, int]], *,
             )
             other = (
                 "EXISTS (SELECT 1 FROM tracking_trackingevent e WHERE e.shipment_id = s.id AND "
-                "e.status = 'signed' AND (e.raw_state IN ('303', '304') OR "
-                f"(e.raw_state NOT IN ('301') AND ({words})))) AND "
+                "e.status = 'signed' AND (e.raw_state IN ('303', '304', '代签', '投柜或站签收') OR "
+                f"(e.raw_state NOT IN ('301', '本人签收') AND ({words})))) AND "
             )
             sql = by_status.format(st="= 'signed'", extra=other)
         else:  # open_case

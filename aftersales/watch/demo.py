@@ -22,9 +22,7 @@ FIRST_SHOP_STALLED_HOURS = 36
 
 def load(*, now: dt.datetime, shop_ids: list[int] | None = None) -> str:
     shops = list(
-        Shop.objects.filter(**({"pk__in": shop_ids} if shop_ids is not None else {})).order_by(
-            "id"
-        )
+        Shop.objects.filter(**({"pk__in": shop_ids} if shop_ids is not None else {})).order_by("id")
     )
     if not shops:
         return "watch: no shops"

@@ -71,8 +71,9 @@ PROBLEM_CASE_KIND = "problem_parcel"
 # Signed by someone other than the buyer. Kuaidi100's advanced state codes (PLATFORMS.md §1):
 # 303 代签, 304 投柜或站签收; 301 is 本人签收. Where only the base code (3) or none came, the
 # text of the signing event says it.
-SIGNED_BY_OTHER_CODES = ("303", "304")
-SIGNED_BY_BUYER_CODES = ("301",)
+# Tracking keeps the code, or the state's name where only a name came (resultv2=1).
+SIGNED_BY_OTHER_CODES = ("303", "304", "代签", "投柜或站签收")
+SIGNED_BY_BUYER_CODES = ("301", "本人签收")
 SIGNED_BY_OTHER_WORDS = ("代签", "代收", "驿站", "快递柜", "丰巢", "投柜", "门卫", "前台", "物业")
 
 

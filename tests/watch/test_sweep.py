@@ -304,6 +304,8 @@ def test_the_case_opened_for_a_problem_already_followed_up_is_not_a_second_follo
         ("3", "已签收，签收人凭取货码签收。菜鸟驿站代收", True),
         ("", "您的快件已放入丰巢快递柜", True),
         ("301", "本人签收，如有疑问请联系派件员（驿站旁）", False),
+        ("代签", "已签收", True),
+        ("本人签收", "已签收，放在驿站旁边的家门口", False),
         ("3", "已签收，签收人：本人", False),
     ],
 )
