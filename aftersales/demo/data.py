@@ -16,11 +16,19 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.hashers import get_hasher, identify_hasher, make_password
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import Count, ProtectedError
+from django.db.models import Count, ProtectedError, Q
 
-from aftersales.accounts.models import ContactReveal, Department, Role, Shop, User
+from aftersales.accounts.models import (
+    ContactReveal,
+    Department,
+    Role,
+    Shop,
+    User,
+    reveal_log_purge,
+)
 from aftersales.approvals.models import Approval, ApprovalStatus
 from aftersales.approvals.services import approval_decide
 from aftersales.cases import services as case_services
@@ -38,6 +46,11 @@ from aftersales.demo.orders import (
     hours,
 )
 from aftersales.demo.stories import Step, Story, all_stories
+from aftersales.logistics import demo as logistics_demo
+from aftersales.parcels import demo as parcels_demo
+from aftersales.scorecards import demo as scorecards_demo
+from aftersales.tracking import demo as tracking_demo
+from aftersales.watch import demo as watch_demo
 from aftersales.orders.models import Order, OrderLine, Product, Shipment
 from aftersales.returns.models import Refund, RefundStatus
 from aftersales.returns.services import (
@@ -93,6 +106,8 @@ class DemoSummary:
     open_overdue: int = 0
     open_due_24h: int = 0
     unassigned_open: int = 0
+    # What each area's demo loader made, one line each (courier area).
+    areas: list[str] = field(default_factory=list)
 
 
 def demo_summary(*, now: dt.datetime) -> DemoSummary:
@@ -128,16 +143,23 @@ def demo_reset() -> dict[str, int]:
     users = User.objects.filter(username__in=[m.username for m in STAFF])
     deleted: Counter[str] = Counter()
     try:
+        # The courier area's rows point at the shops, their orders, shipments and cases and
+        # the demo staff, and protect them; they go first, the higher areas before the lower.
+        deleted.update(_areas_reset(shops, users))
         # Refunds and cases protect their orders and lines; take them first.
         for qs in (
             Refund.objects.filter(shop__in=shops),
             Case.objects.filter(shop__in=shops),
             Order.objects.filter(shop__in=shops),
-            ContactReveal.objects.filter(user__in=users),
             users,
             shops,
             Department.objects.filter(name__in=catalog.DEPARTMENTS, user__isnull=True),
         ):
+            if qs.model is User:
+                # The reveal log is append-only; the demo's own rows go with the demo staff.
+                with reveal_log_purge():
+                    _total, per_model = ContactReveal.objects.filter(user__in=users).delete()
+                    deleted.update(per_model)
             _total, per_model = qs.delete()
             deleted.update(per_model)
     except ProtectedError as exc:
@@ -146,6 +168,41 @@ def demo_reset() -> dict[str, int]:
             f"演示数据仍被其他数据引用（{', '.join(names)}），未删除任何内容。"
         ) from exc
     return dict(deleted)
+
+
+# The courier area's apps, the higher first: what each keeps may point at the lower ones'.
+AREA_APPS = ("scorecards", "watch", "parcels", "tracking", "logistics")
+
+
+def _areas_reset(shops, users) -> Counter[str]:
+    """Delete the rows of the courier area's apps that belong to the demo: those pointing at
+    a demo shop, one of its orders, shipments or cases, or a demo login. Carrier-wide
+    reference data (coverage, plans) stays, as the carriers do."""
+    targets = {
+        Shop: shops,
+        User: users,
+        Order: Order.objects.filter(shop__in=shops),
+        Shipment: Shipment.objects.filter(order__shop__in=shops),
+        Case: Case.objects.filter(shop__in=shops),
+    }
+    deleted: Counter[str] = Counter()
+    models = [m for label in AREA_APPS for m in apps.get_app_config(label).get_models()]
+    # Rows of one area may protect rows of another; a few passes settle the order.
+    for _pass in range(3):
+        for model in models:
+            q = Q()
+            for f in model._meta.concrete_fields:
+                if f.is_relation and f.related_model in targets:
+                    q |= Q(**{f"{f.name}__in": targets[f.related_model]})
+            if not q:
+                continue
+            try:
+                with transaction.atomic():
+                    _total, per_model = model.objects.filter(q).delete()
+            except ProtectedError:
+                continue
+            deleted.update(per_model)
+    return deleted
 
 
 # --- loading it ---------------------------------------------------------------------------
@@ -166,7 +223,22 @@ def demo_load(*, now: dt.datetime, seed: int = SEED) -> DemoSummary:
     builder = _Builder(rng=random.Random(seed), now=now)
     with transaction.atomic():
         builder.build()
-    return demo_summary(now=now)
+        # The courier area over the demo's orders, in the order each needs the one before:
+        # coverage and routes; tracking (which opens problem parcels by itself); the
+        # problem parcels taken to their steps; the order watch; the carriers' scorecards.
+        areas = [
+            loader(now=now)
+            for loader in (
+                logistics_demo.load,
+                tracking_demo.load,
+                parcels_demo.load,
+                watch_demo.load,
+                scorecards_demo.load,
+            )
+        ]
+    summary = demo_summary(now=now)
+    summary.areas = areas
+    return summary
 
 
 @dataclass

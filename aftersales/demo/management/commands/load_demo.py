@@ -13,7 +13,7 @@ from aftersales.demo.data import (
     demo_summary,
     staff_table,
 )
-from aftersales.returns.kinds import CaseKind, CaseStatus
+from aftersales.cases.registry import registry
 
 
 class Command(BaseCommand):
@@ -54,18 +54,22 @@ class Command(BaseCommand):
     def _summary(self, summary: DemoSummary) -> None:
         write = self.stdout.write
         write(f"订单 {summary.orders} 个；售后单 {sum(summary.cases_by_kind_status.values())} 个：")
-        for kind in CaseKind:
+        for kind in registry.kinds():
             counts = {
-                status: n for (k, status), n in summary.cases_by_kind_status.items() if k == kind
+                status: n
+                for (k, status), n in summary.cases_by_kind_status.items()
+                if k == kind.code
             }
             if not counts:
                 continue
             parts = ", ".join(
-                f"{CaseStatus(s).label} {counts[s]}" for s in CaseStatus.values if s in counts
+                f"{registry.status_label(kind.code, s)} {n}" for s, n in sorted(counts.items())
             )
-            write(f"  {kind.label}（{kind.value}）{sum(counts.values())}：{parts}")
+            write(f"  {kind.label}（{kind.code}）{sum(counts.values())}：{parts}")
         refunds = ", ".join(f"{s} {n}" for s, n in sorted(summary.refunds_by_status.items()))
         write(f"退款：{refunds or '无'}")
+        for line in summary.areas:
+            write(f"  {line}")
         write(
             f"未结案中：已超时 {summary.open_overdue}，24 小时内到期 {summary.open_due_24h}，"
             f"未分配 {summary.unassigned_open}"
