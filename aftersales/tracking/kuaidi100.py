@@ -340,49 +340,62 @@ def push_take(
     except PushRefused as refused:
         return _refused(text, now, True, refused)
 
-    with transaction.atomic():
-        shipment = shipment_for(push.com, push.nu)
-        payload = _store(
-            body=text,
-            now=now,
-            signature_ok=True,
-            carrier_code=push.com[:32],
-            waybill_no=push.nu[:40],
-            shipment_id=shipment.pk if shipment else None,
-            error="" if shipment else "unknown waybill",
+    # Kept first, in a transaction of its own: whatever happens next, the body stays.
+    shipment = shipment_for(push.com, push.nu)
+    payload = _store(
+        body=text,
+        now=now,
+        signature_ok=True,
+        carrier_code=push.com[:32],
+        waybill_no=push.nu[:40],
+        shipment_id=shipment.pk if shipment else None,
+        error="" if shipment else "unknown waybill",
+    )
+    if shipment is None:
+        logger.warning(
+            "kuaidi100 push for an unknown waybill %s %s kept (payload %s)",
+            push.com,
+            push.nu,
+            payload.pk,
         )
-        if shipment is None:
-            logger.warning(
-                "kuaidi100 push for an unknown waybill %s %s kept (payload %s)",
-                push.com,
-                push.nu,
-                payload.pk,
-            )
-            return Outcome(200, _reply(200), payload.pk)
+        return Outcome(200, _reply(200), payload.pk)
+    try:
+        applied = _apply(push, shipment.pk, payload.pk, now)
+    except Exception as exc:
+        # Nothing of it was applied (one transaction); Kuaidi100 retries what is not taken.
+        TrackingPayload.objects.filter(pk=payload.pk).update(
+            error=f"not applied: {type(exc).__name__}: {exc}"[:255]
+        )
+        raise
+    return Outcome(200, _reply(200), payload.pk, applied)
+
+
+def _apply(push: Push, shipment_id: int, payload_id: int, now: dt.datetime) -> ApplyResult:
+    with transaction.atomic():
         applied = apply_events(
             [
                 NormalisedEvent(
-                    shipment_id=shipment.pk,
+                    shipment_id=shipment_id,
                     occurred_at=e.occurred_at,
                     status=e.status,
                     raw_state=e.raw_state,
                     context=e.context,
                     area=e.area,
-                    payload_id=payload.pk,
+                    payload_id=payload_id,
                 )
                 for e in push.entries
             ],
             now=now,
         )
         if push.status == "abort":
-            mark_no_update(shipment_ids=[shipment.pk], now=now)
+            mark_no_update(shipment_ids=[shipment_id], now=now)
         subscribed = push.status in ("polling", "updateall")
         ShipmentTracking.objects.bulk_create(
-            [ShipmentTracking(shipment_id=shipment.pk)], ignore_conflicts=True
+            [ShipmentTracking(shipment_id=shipment_id)], ignore_conflicts=True
         )
         # Written only when it differs (the same push again changes no row), and not by a
         # late push older than what we know (a retry of an old "polling" after "shutdown").
-        current = ShipmentTracking.objects.filter(shipment_id=shipment.pk).exclude(
+        current = ShipmentTracking.objects.filter(shipment_id=shipment_id).exclude(
             subscribed=subscribed, carrier_code=push.com[:32]
         )
         if push.entries:
@@ -390,8 +403,8 @@ def push_take(
             current = current.filter(Q(last_event_at__isnull=True) | Q(last_event_at__lte=newest))
         current.update(subscribed=subscribed, carrier_code=push.com[:32])
         if applied.events_new:
-            TrackingPayload.objects.filter(pk=payload.pk).update(events_new=applied.events_new)
-    return Outcome(200, _reply(200), payload.pk, applied)
+            TrackingPayload.objects.filter(pk=payload_id).update(events_new=applied.events_new)
+    return applied
 
 
 def _refused(text: str, now: dt.datetime, signature_ok: bool | None, refused: PushRefused):

@@ -388,3 +388,24 @@ def test_a_deeply_nested_param_is_refused_not_a_crash(client, parcels, frozen):
 
 def test_now_is_after_every_sample():
     assert NOW.tzinfo is not None
+
+
+@pytest.mark.django_db
+def test_a_push_that_fails_to_apply_is_kept_and_retried(client, parcels, frozen):
+    from aftersales.tracking import hooks
+
+    def broken(problems, now):
+        raise RuntimeError("parcels is down")
+
+    hooks.register_problem_handler(broken)
+    try:
+        response = push(client, sample("out of area")["form"])
+    finally:
+        hooks.unregister_problem_handler(broken)
+
+    # Not taken: Kuaidi100 pushes it again later; nothing of it was applied.
+    assert response.status_code == 500
+    assert TrackingEvent.objects.count() == 0
+    payload = TrackingPayload.objects.get()
+    assert payload.error == "not applied: RuntimeError: parcels is down"
+    assert payload.shipment_id == parcels["yuantong"].pk
