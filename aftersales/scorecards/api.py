@@ -25,6 +25,8 @@ from aftersales.scorecards.models import Penalty, PenaltyMetric
 router = Router(tags=["scorecards"])
 
 MAX_PAGE = 100
+# Within a PositiveIntegerField on every database.
+MAX_MIN_PARCELS = 1_000_000_000
 
 READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 WRITE_ERRORS = {**READ_ERRORS, 409: ErrorOut}
@@ -136,7 +138,7 @@ class PolicyIn(Schema):
     carrier_id: int | None = Field(default=None, description="留空表示所有快递公司")
     metric: PenaltyMetric
     threshold_pct: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2)
-    min_parcels: int = Field(default=100, ge=0)
+    min_parcels: int = Field(default=100, ge=0, le=MAX_MIN_PARCELS)
     deduction_per_parcel: Decimal = Field(
         default=Decimal("0.00"), ge=0, max_digits=12, decimal_places=2
     )
@@ -150,7 +152,7 @@ class PolicyPatch(Schema):
     threshold_pct: Decimal | None = Field(
         default=None, ge=0, le=100, max_digits=5, decimal_places=2
     )
-    min_parcels: int | None = Field(default=None, ge=0)
+    min_parcels: int | None = Field(default=None, ge=0, le=MAX_MIN_PARCELS)
     deduction_per_parcel: Decimal | None = Field(
         default=None, ge=0, max_digits=12, decimal_places=2
     )

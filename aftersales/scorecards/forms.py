@@ -71,7 +71,7 @@ class PolicyForm(forms.ModelForm):
                 field.widget.attrs["class"] = "form-control form-control-sm"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         deduction, days = data.get("deduction_per_parcel"), data.get("revoke_days")
         if deduction is not None and days is not None and deduction == 0 and days == 0:
             # Said before the model's constraint would say it in its own words.

@@ -16,7 +16,7 @@ from aftersales.core.money import to_money
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PCT = Decimal("0.01")
 MSG_MONTH_INVALID = _("月份须为 YYYY-MM 格式，如 2026-11。")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 
 
 def parse_month(text: str) -> dt.date | None:

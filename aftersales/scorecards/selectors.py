@@ -211,21 +211,6 @@ class Scorecard:
     trend_months: list[dt.date]
     kinds: tuple[str, ...] = KINDS
 
-    @property
-    def totals(self) -> CarrierFigures | None:
-        if not self.rows:
-            return None
-        return CarrierFigures(
-            carrier=Carrier(name="合计"),
-            shop=self.shop,
-            parcels=sum(r.parcels for r in self.rows),
-            problems={k: sum(r.problems[k] for r in self.rows) for k in KINDS},
-            problem_parcels=sum(r.problem_parcels for r in self.rows),
-            signed_exact=sum(r.signed_exact for r in self.rows),
-            signed_date_only=sum(r.signed_date_only for r in self.rows),
-            avg_sign_hours=None,
-        )
-
 
 def report_shops(*, user: User, shop_id: int | None) -> tuple[list[int], Shop | None]:
     """The shops a report covers: the one asked for (404 when not the user's), or all the

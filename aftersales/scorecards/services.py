@@ -122,7 +122,7 @@ def penalty_policy_update(
         values = {name: getattr(policy, name) for name in POLICY_FIELDS}
         values.update(changes)
         _check_values(values)
-        values["deduction_per_parcel"] = to_money(values["deduction_per_parcel"])  # type: ignore[arg-type]
+        values["deduction_per_parcel"] = to_money(values["deduction_per_parcel"])
         for name, value in values.items():
             setattr(policy, name, value)
         policy.updated_at = now
@@ -226,6 +226,8 @@ def _revoke_pending(*, month: dt.date) -> int:
     )
     made = 0
     for penalty in pending:
+        if penalty.revoke_starts_at is None or penalty.revoke_ends_at is None:
+            continue  # pragma: no cover - a penalty that revokes always has its period
         with transaction.atomic():
             revocation = priority_revoke(
                 carrier_id=penalty.carrier_id,

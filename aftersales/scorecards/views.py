@@ -82,15 +82,15 @@ def board(request: AuthedRequest) -> HttpResponse:
     month, month_error = _month_choice(request, now)
     shop_id = _shop_choice(request)
     card = selectors.scorecard(user=request.user, month=month, shop_id=shop_id)
+    parcels = sum(r.parcels for r in card.rows)
+    problem_parcels = sum(r.problem_parcels for r in card.rows)
     totals = {
-        "parcels": sum(r.parcels for r in card.rows),
-        "problem_parcels": sum(r.problem_parcels for r in card.rows),
+        "parcels": parcels,
+        "problem_parcels": problem_parcels,
         "problems": [sum(r.problems[k] for r in card.rows) for k in card.kinds],
+        "out_of_area_pct": policies.rate_pct(sum(r.out_of_area for r in card.rows), parcels),
+        "problem_pct": policies.rate_pct(problem_parcels, parcels),
     }
-    totals["out_of_area_pct"] = policies.rate_pct(
-        sum(r.out_of_area for r in card.rows), totals["parcels"]
-    )
-    totals["problem_pct"] = policies.rate_pct(totals["problem_parcels"], totals["parcels"])
     return render(
         request,
         "scorecards/board.html",
