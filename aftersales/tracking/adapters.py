@@ -90,6 +90,19 @@ def _hours(rng: random.Random, low: float, high: float) -> dt.timedelta:
     return dt.timedelta(minutes=int(rng.uniform(low, high) * 60), seconds=rng.randrange(60))
 
 
+def _ending_at(lines: list, *, start: dt.datetime, end: dt.datetime) -> list:
+    """The same history squeezed or stretched between ``start`` and ``end``: a parcel the
+    demo recorded as signed at ``end`` was, whatever the draw of durations said."""
+    natural = lines[-1][0] - start
+    if natural <= dt.timedelta(0) or end <= start:
+        return [(end, *lines[-1][1:])]
+    factor = (end - start) / natural
+    out = [
+        ((start + (at - start) * factor).replace(microsecond=0), *rest) for at, *rest in lines[:-1]
+    ]
+    return [*out, (end, *lines[-1][1:])]
+
+
 class SimulatedCarrierAdapter:
     """A carrier that answers for every one of our carriers, from the waybill alone.
 
@@ -164,12 +177,6 @@ class SimulatedCarrierAdapter:
             t += _hours(rng, 6, 20)
             courier = rng.choice(COURIERS)
             deliver_at = t
-            if signed_at is not None:
-                # Recorded as signed: the history ends exactly there.
-                deliver_at = min(t, signed_at - _hours(rng, 1, 4))
-                deliver_at = max(deliver_at, lines[-1][0] + dt.timedelta(minutes=10))
-                if deliver_at >= signed_at:
-                    deliver_at = signed_at - dt.timedelta(minutes=5)
             lines.append((deliver_at, "5", f"【{city}】派件员 {courier} 正在派件", city))
             if fate == "refused":
                 t = deliver_at + _hours(rng, 1, 4)
@@ -177,11 +184,13 @@ class SimulatedCarrierAdapter:
                 t += _hours(rng, 10, 24)
                 lines.append((t, "6", f"【{city}】快件已退回，正在返回寄件地 {origin}", city))
             elif fate == "signed":
-                at = signed_at or deliver_at + _hours(rng, 1, 5)
+                at = deliver_at + _hours(rng, 1, 5)
                 if rng.random() < 0.2:
                     lines.append((at, "304", f"【{city}】快件已签收，已放入 {outlet}驿站", city))
                 else:
                     lines.append((at, "301", f"【{city}】快件已签收，签收人：本人签收", city))
+        if signed_at is not None:
+            lines = _ending_at(lines, start=shipment.shipped_at, end=signed_at)
         return [
             NormalisedEvent(
                 shipment_id=shipment.pk,

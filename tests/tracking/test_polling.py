@@ -15,7 +15,7 @@ from aftersales.tracking.adapters import (
     configured_adapters,
 )
 from aftersales.tracking.models import PROBLEM_STATUSES, ShipmentTracking, TrackingEvent
-from aftersales.tracking.services import poll_due, shipments_due
+from aftersales.tracking.services import apply_events, poll_due, shipments_due
 from tests.factories import CarrierFactory, OrderFactory, ShipmentFactory
 from tests.tracking.conftest import SHANGHAI
 
@@ -171,6 +171,33 @@ def test_a_parcel_signed_in_our_records_ends_signed_exactly_then(shop):
     events = SimulatedCarrierAdapter().fetch([shipment], now=NOW)
 
     assert (events[-1].status, events[-1].occurred_at) == ("signed", signed_at)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("hours", [3, 20, 200])
+def test_a_recorded_sign_in_soon_or_late_after_shipping_ends_the_history(shop, hours):
+    shipped = NOW - dt.timedelta(days=12)
+    parcels = [
+        ShipmentFactory(
+            order=OrderFactory(shop=shop),
+            waybill_no=f"FAST{hours}{n:06d}",
+            shipped_at=shipped,
+            sign_precision="exact",
+            signed_at=shipped + dt.timedelta(hours=hours),
+        )
+        for n in range(20)
+    ]
+
+    events = SimulatedCarrierAdapter().fetch(parcels, now=NOW)
+    apply_events(events, now=NOW)
+
+    for parcel in parcels:
+        mine = [e for e in events if e.shipment_id == parcel.pk]
+        times = [e.occurred_at for e in mine]
+        assert times == sorted(times)
+        assert shipped < times[0]
+        assert (mine[-1].status, mine[-1].occurred_at) == ("signed", parcel.signed_at)
+    assert set(ShipmentTracking.objects.values_list("status", flat=True)) == {"signed"}
 
 
 @pytest.mark.django_db
