@@ -88,14 +88,19 @@ def _has_problem(kind: str | None = None) -> Q:
     return Q(Exists(events)) | Q(Exists(reports))
 
 
-def parcels_of(*, shop_ids: list[int], start: dt.datetime, end: dt.datetime) -> QuerySet:
-    return Shipment.objects.filter(
+def parcels_of(
+    *, shop_ids: list[int] | None, start: dt.datetime, end: dt.datetime
+) -> QuerySet[Shipment]:
+    """The outbound parcels shipped in [start, end) of ``shop_ids`` (every shop: None)."""
+    parcels = Shipment.objects.filter(
         direction=ShipmentDirection.OUTBOUND,
         carrier__isnull=False,
         shipped_at__gte=start,
         shipped_at__lt=end,
-        order__shop_id__in=shop_ids,
     )
+    if shop_ids is not None:
+        parcels = parcels.filter(order__shop_id__in=shop_ids)
+    return parcels
 
 
 @dataclass
@@ -131,10 +136,11 @@ def _signed_exact() -> Q:
 
 
 def month_figures(
-    *, shop_ids: list[int], month: dt.date, by_shop: bool = False
+    *, shop_ids: list[int] | None, month: dt.date, by_shop: bool = False
 ) -> list[CarrierFigures]:
-    """One row per carrier (and shop, with ``by_shop``) that shipped in the month: one grouped
-    query for every figure, plus one for the carriers' and shops' names."""
+    """One row per carrier (and shop, with ``by_shop``) that shipped in the month, of
+    ``shop_ids`` (every shop: None, for the job): one grouped query for every figure, plus
+    one each for the carriers' and shops' names."""
     start, end = policies.month_bounds(month)
     keys = ["carrier_id", "order__shop_id"] if by_shop else ["carrier_id"]
     sign_time = ExpressionWrapper(F("signed_at") - F("shipped_at"), output_field=DurationField())

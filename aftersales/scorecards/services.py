@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.accounts.models import Role, Shop, User
+from aftersales.accounts.models import Role, User
 from aftersales.accounts.permissions import MSG_NOT_FOUND, Perm, authorize
 from aftersales.core.errors import (
     ConcurrentChange,
@@ -163,8 +163,7 @@ def penalties_apply(*, month: dt.date, now: dt.datetime) -> ApplyResult:
     rules = list(PenaltyPolicy.objects.filter(is_active=True).order_by("id"))
     new = 0
     if rules:
-        all_shops = list(Shop.objects.values_list("pk", flat=True))
-        figures = selectors.month_figures(shop_ids=all_shops, month=month, by_shop=True)
+        figures = selectors.month_figures(shop_ids=None, month=month, by_shop=True)
         rows = []
         for rule in rules:
             for fig in figures:
