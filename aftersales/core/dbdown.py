@@ -29,14 +29,15 @@ from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import escape
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger("aftersales.dbdown")
 
 MSG_DATABASE_UNAVAILABLE = _("数据库暂时无法访问，请稍后重试。")
 MSG_PAGE_TITLE = _("服务暂时不可用")
-MSG_PAGE_RETRY = _("请在 %(seconds)s 秒后刷新页面。刚才的操作如未看到结果，请刷新后核对再重做。")
+MSG_PAGE_RELOAD = _("本页将在 %(seconds)s 秒后自动刷新。")
+MSG_PAGE_RESUBMIT = _("刚才的操作可能没有完成：请过 %(seconds)s 秒后返回上一页，核对后再重做。")
 
 CODE = "database_unavailable"
 # Seconds a client waits before trying again: about what a restart or a failover takes.
@@ -123,10 +124,15 @@ def page_response(request: HttpRequest, exc: BaseException | None = None) -> Htt
     seconds = retry_after()
     title = escape(gettext(str(MSG_PAGE_TITLE)))
     body = escape(gettext(str(MSG_DATABASE_UNAVAILABLE)))
-    retry = escape(gettext(str(MSG_PAGE_RETRY)) % {"seconds": seconds})
+    # A page read comes back by itself; a form sent is never sent again by a refresh.
+    reads = request.method in ("GET", "HEAD")
+    retry = escape(
+        gettext(str(MSG_PAGE_RELOAD if reads else MSG_PAGE_RESUBMIT)) % {"seconds": seconds}
+    )
+    refresh = f'<meta http-equiv="refresh" content="{seconds}">' if reads else ""
     html = (
-        '<!doctype html><html lang="zh-hans"><head><meta charset="utf-8">'
-        f'<meta http-equiv="refresh" content="{seconds}">'
+        f'<!doctype html><html lang="{escape(get_language() or "zh-hans")}"><head>'
+        f'<meta charset="utf-8">{refresh}'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{title}</title></head>"
         "<body>"

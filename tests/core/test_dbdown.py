@@ -67,6 +67,21 @@ def test_the_workbench_answers_a_short_page_with_503_and_retry_after(agent, monk
     page = _is_page_503(client.get("/"))
     # A page of its own: nothing of the workbench that would ask the database again.
     assert "navbar" not in page
+    # A page read reloads itself after Retry-After.
+    assert f'<meta http-equiv="refresh" content="{RETRY}">' in page
+    assert f"本页将在 {RETRY} 秒后自动刷新。" in page
+
+
+@pytest.mark.django_db
+def test_a_form_sent_is_not_sent_again_by_the_page(agent, monkeypatch):
+    client = Client()
+    client.force_login(agent)
+    monkeypatch.setattr("aftersales.cases.selectors.case_get", _server_gone)
+
+    page = _is_page_503(client.post("/cases/1/notes/", {"body": "买家来电"}))
+
+    assert "http-equiv" not in page
+    assert f"请过 {RETRY} 秒后返回上一页，核对后再重做。" in page
 
 
 @pytest.mark.django_db
