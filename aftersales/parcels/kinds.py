@@ -83,13 +83,15 @@ DEADLINE_RULES = {
 }
 
 STAGES = {
+    # The shop must act: contact the buyer, then settle it with them (each within a working
+    # day).
     S.REPORTED.value: Stage.PENDING.value,
-    S.NEGOTIATING.value: Stage.AWAITING_BUYER.value,
-    S.AWAITING_PICKUP.value: Stage.AWAITING_BUYER.value,
+    S.NEGOTIATING.value: Stage.PENDING.value,
     S.REFUNDING.value: Stage.REFUNDING.value,
     S.REFUND_FAILED.value: Stage.REFUND_FAILED.value,
-    # A parcel re-delivered or reshipped waits for the sign-in: nobody acts until then, and
-    # the deadline brings it back if it does not come.
+    # A parcel re-delivered, waiting at a station or reshipped is on its way to the buyer:
+    # nobody acts until it is signed for (the sweep resolves it then), and the deadline
+    # brings it back if it is not. Like §1's reship, it stands at no stage.
 }
 
 # Events written outside the actions.
