@@ -198,3 +198,9 @@ def test_the_dedupe_key_is_the_instant_and_the_words():
     assert dedupe_key(occurred_at=same_instant_other_zone, context=" 快件已签收 ") == a
     assert dedupe_key(occurred_at=T, context="快件已签收。") != a
     assert dedupe_key(occurred_at=T + dt.timedelta(seconds=1), context="快件已签收") != a
+
+
+def test_problem_statuses_are_the_courier_areas_problem_kinds():
+    from aftersales.logistics.models import ProblemKind
+
+    assert set(ProblemKind.values) == PROBLEM_STATUSES
