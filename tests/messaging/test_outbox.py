@@ -252,3 +252,29 @@ def test_a_message_its_own_task_is_sending_is_left_to_it(role_groups, case):
     assert SENT == []
     message.refresh_from_db()
     assert (message.status, message.attempts) == (MessageStatus.PENDING, 0)
+
+
+def test_the_delivery_is_a_periodic_job_every_five_minutes():
+    from aftersales.messaging.tasks import resend_buyer_messages_every_5_minutes
+
+    task_class = resend_buyer_messages_every_5_minutes.task_class
+    assert task_class in HUEY._registry._periodic_tasks
+    periodic = task_class()
+    at = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+    due = [m for m in range(60) if periodic.validate_datetime(at.replace(minute=m))]
+    assert due == list(range(0, 60, 5))
+
+
+@pytest.mark.django_db
+def test_the_outbox_is_readable_in_the_admin_and_not_editable(case, admin_client):
+    message = BuyerMessage.objects.create(
+        case=case, template_code="refund", body="x", created_at=NOW, status="failed", attempts=2
+    )
+
+    listing = admin_client.get("/admin/messaging/buyermessage/?status__exact=failed")
+    page = admin_client.get(f"/admin/messaging/buyermessage/{message.pk}/change/")
+
+    assert listing.status_code == 200
+    assert case.number in listing.content.decode()
+    assert page.status_code == 200
+    assert admin_client.get("/admin/messaging/buyermessage/add/").status_code == 403
