@@ -37,6 +37,8 @@ def test_an_agent_works_a_stalled_parcel(page: Page, login, screenshot, confirme
 
     row.get_by_role("button", name="领取").click()
     expect(page.locator(f"#followup-{f.pk} .followup-assignee")).to_have_text(str(agent))
+    # The row was swapped in place: still one row and one work slot.
+    expect(page.locator("#followup-queue tbody tr.work-slot")).to_have_count(1)
     page.locator(f"#followup-{f.pk}").get_by_role("button", name="处理").click()
     work = page.locator(f"#work-{f.pk}")
     expect(work).to_be_visible()

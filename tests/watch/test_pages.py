@@ -77,6 +77,7 @@ def test_taking_from_the_queue_swaps_the_row(client, agent, stalled):
 
     assert response.status_code == 200
     assert f'id="followup-{stalled.pk}"' in response.content.decode()
+    assert 'class="work-slot"' not in response.content.decode()
     assert FollowUp.objects.get(pk=stalled.pk).assignee == agent
 
 
