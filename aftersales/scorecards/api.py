@@ -13,11 +13,12 @@ from decimal import Decimal
 
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from aftersales.core.errors import InvalidInput
-from aftersales.core.schemas import ErrorOut, ValidationErrorOut
+from aftersales.core.schemas import ErrorOut, Paginated, ValidationErrorOut
+from aftersales.core.validation import Id, Money, RequiredText, text
 from aftersales.logistics.models import ProblemKind
 from aftersales.scorecards import policies, selectors, services
 from aftersales.scorecards.models import Penalty, PenaltyMetric
@@ -77,8 +78,8 @@ class ScorecardOut(Schema):
 
 
 class ScorecardQuery(Schema):
-    month: str | None = Field(default=None, description="YYYY-MM（上海时间），默认本月")
-    shop_id: int | None = Field(default=None, description="只看一个店铺；默认本人的全部店铺")
+    month: text(20) | None = Field(default=None, description="YYYY-MM（上海时间），默认本月")
+    shop_id: Id | None = Field(default=None, description="只看一个店铺；默认本人的全部店铺")
 
 
 def _row(f: selectors.CarrierFigures) -> dict:
@@ -134,30 +135,26 @@ class PolicyOut(Schema):
 
 
 class PolicyIn(Schema):
-    shop_id: int | None = Field(description="留空（null）表示所有店铺，仅管理员可设")
-    carrier_id: int | None = Field(default=None, description="留空表示所有快递公司")
+    shop_id: Id | None = Field(description="留空（null）表示所有店铺，仅管理员可设")
+    carrier_id: Id | None = Field(default=None, description="留空表示所有快递公司")
     metric: PenaltyMetric
     threshold_pct: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2)
     min_parcels: int = Field(default=100, ge=0, le=MAX_MIN_PARCELS)
-    deduction_per_parcel: Decimal = Field(
-        default=Decimal("0.00"), ge=0, max_digits=12, decimal_places=2
-    )
+    deduction_per_parcel: Money = Decimal("0.00")
     revoke_days: int = Field(default=0, ge=0, le=services.MAX_REVOKE_DAYS)
-    note: str = Field(default="", max_length=255)
+    note: text(255) = ""
 
 
 class PolicyPatch(Schema):
-    carrier_id: int | None = None
+    carrier_id: Id | None = None
     metric: PenaltyMetric | None = None
     threshold_pct: Decimal | None = Field(
         default=None, ge=0, le=100, max_digits=5, decimal_places=2
     )
     min_parcels: int | None = Field(default=None, ge=0, le=MAX_MIN_PARCELS)
-    deduction_per_parcel: Decimal | None = Field(
-        default=None, ge=0, max_digits=12, decimal_places=2
-    )
+    deduction_per_parcel: Money | None = None
     revoke_days: int | None = Field(default=None, ge=0, le=services.MAX_REVOKE_DAYS)
-    note: str | None = Field(default=None, max_length=255)
+    note: text(255) | None = None
     is_active: bool | None = None
 
 
@@ -176,7 +173,7 @@ def create_policy(request, payload: PolicyIn):
 
 
 @router.patch("/policies/{policy_id}", response={200: PolicyOut, **WRITE_ERRORS})
-def update_policy(request, policy_id: int, payload: PolicyPatch):
+def update_policy(request, policy_id: Id, payload: PolicyPatch):
     """Change what is given; ``is_active: false`` switches the rule off (penalties already
     applied stay as they are). ``carrier_id: null`` is left unchanged."""
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
@@ -226,17 +223,17 @@ class PenaltyOut(Schema):
 
 
 class PenaltyFilters(Schema):
-    month: str | None = Field(default=None, description="YYYY-MM")
-    shop_id: int | None = None
-    carrier_id: int | None = None
+    month: text(20) | None = Field(default=None, description="YYYY-MM")
+    shop_id: Id | None = None
+    carrier_id: Id | None = None
 
 
 class ReverseIn(Schema):
-    reason: str = Field(max_length=255)
+    reason: RequiredText = Field(max_length=255)
 
 
 @router.get("/penalties", response={200: list[PenaltyOut], **READ_ERRORS})
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@paginate(Paginated, max_limit=MAX_PAGE)
 def list_penalties(request, filters: Query[PenaltyFilters]):
     """The penalties of the caller's shops, newest month first (REPORT_VIEW)."""
     qs = selectors.penalties_for(request.user)
@@ -250,12 +247,12 @@ def list_penalties(request, filters: Query[PenaltyFilters]):
 
 
 @router.get("/penalties/{penalty_id}", response={200: PenaltyOut, **READ_ERRORS})
-def get_penalty(request, penalty_id: int):
+def get_penalty(request, penalty_id: Id):
     return selectors.penalty_get(user=request.user, penalty_id=penalty_id)
 
 
 @router.post("/penalties/{penalty_id}/reverse", response={200: PenaltyOut, **WRITE_ERRORS})
-def reverse_penalty(request, penalty_id: int, payload: ReverseIn):
+def reverse_penalty(request, penalty_id: Id, payload: ReverseIn):
     """Reverse a penalty (administrators only, PENALTY_REVERSE): the settlement deduction is
     cancelled and the carrier's priority is restored in routing. A ``reason`` is required
     (422); a reversed penalty answers 409 ``already_reversed`` and is never applied again."""

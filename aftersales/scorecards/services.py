@@ -21,6 +21,7 @@ from aftersales.core.errors import (
 )
 from aftersales.core.models import Carrier
 from aftersales.core.money import to_money
+from aftersales.core.validation import text_problem
 from aftersales.logistics.services import priority_restore, priority_revoke
 from aftersales.scorecards import policies, selectors
 from aftersales.scorecards.models import Penalty, PenaltyMetric, PenaltyPolicy
@@ -265,6 +266,8 @@ def penalty_reverse(*, penalty_id: int, actor: User, now: dt.datetime, reason: s
     in routing from ``now`` (logistics' ``priority_restore``). Reversing twice is refused
     (409); a later run of the job never applies it again for that month."""
     reason = (reason or "").strip()
+    if text_problem(reason):
+        raise InvalidInput(MSG_REASON_REQUIRED, field="reason")
     with transaction.atomic():
         shop_id = Penalty.objects.filter(pk=penalty_id).values_list("shop_id", flat=True).first()
         if shop_id is None:

@@ -23,6 +23,7 @@ from django_htmx.middleware import HtmxDetails
 from aftersales.accounts.models import Role, Shop, User
 from aftersales.accounts.permissions import Perm, authorize, has_perm
 from aftersales.core.errors import DomainError
+from aftersales.core.validation import ascii_number
 from aftersales.logistics.models import ProblemKind
 from aftersales.scorecards import policies, selectors, services
 from aftersales.scorecards.forms import PolicyForm
@@ -37,8 +38,7 @@ class AuthedRequest(HttpRequest):
 
 
 def _shop_choice(request: AuthedRequest) -> int | None:
-    raw = request.GET.get("shop", "")
-    return int(raw) if raw.isdigit() else None
+    return ascii_number(request.GET.get("shop", ""))
 
 
 def _month_choice(request: AuthedRequest, now: dt.datetime) -> tuple[dt.date, str | None]:

@@ -237,3 +237,39 @@ def test_an_administrator_reverses_a_penalty_through_the_api(penalty, administra
     assert (done.json()["reversed"], done.json()["reverse_reason"]) == (True, "申诉成功")
     assert (twice.status_code, error_of(twice)["code"]) == (409, "already_reversed")
     assert PriorityRevocation.objects.get().reversed_at is not None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/scorecards?shop_id=99999999999999999999",
+        "/scorecards?shop_id=9223372036854775808",
+        "/scorecards?month=%00",
+        "/scorecards/penalties?offset=99999999999999999999",
+        "/scorecards/penalties?shop_id=9223372036854775807&carrier_id=-1",
+        "/scorecards/penalties/9223372036854775807",
+    ],
+)
+def test_hostile_queries_answer_4xx_or_nothing(supervisor, path):
+    response = bearer_client(supervisor).get(API + path)
+
+    assert response.status_code < 500, response.content
+    if response.status_code >= 400:
+        assert set(error_of(response)) >= {"code", "field", "message"}
+
+
+def test_a_hostile_rule_is_refused_not_a_500(administrator, shop):
+    for body in (
+        {**RULE, "shop_id": shop.pk, "min_parcels": 2**40},
+        {**RULE, "shop_id": shop.pk, "threshold_pct": "NaN"},
+        {**RULE, "shop_id": shop.pk, "carrier_id": 2**63},
+        {**RULE, "shop_id": 2**63},
+        {**RULE, "shop_id": shop.pk, "note": "x" * 300},
+    ):
+        response = post_json(bearer_client(administrator), f"{API}/scorecards/policies", body)
+        assert response.status_code in (404, 422), (body, response.content)
+    assert PenaltyPolicy.objects.count() == 0
+    huge = patch_json(
+        bearer_client(administrator), f"{API}/scorecards/policies/{2**63}", {"is_active": False}
+    )
+    assert huge.status_code in (404, 422)
