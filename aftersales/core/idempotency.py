@@ -4,8 +4,9 @@ again gets that answer again; the same key with another request is 422; a reques
 first with its key is still running is 409.
 
 The record is claimed in a transaction of its own before the work starts, so a second request
-sees it at once; if the work fails the claim is given back, so the client may retry. A claim
-left by a process that died is taken over after ``STALE_AFTER``.
+sees it at once; the work and the answer kept for it commit in one transaction; if the work
+fails the claim is given back, so the client may retry. A claim left by a process that died
+(or by a database that went away mid-request) is taken over after ``STALE_AFTER``.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import functools
 import hashlib
 import inspect
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,8 @@ from ninja import Header, Status
 
 from aftersales.core.errors import DomainError
 from aftersales.core.models import IdempotencyRecord
+
+logger = logging.getLogger(__name__)
 
 STALE_AFTER = dt.timedelta(minutes=5)
 
@@ -118,14 +122,22 @@ def run_once(
             raise IdempotencyInProgress(MSG_IN_PROGRESS, field="Idempotency-Key")
         return earlier.status_code or 200, earlier.body, True
     try:
-        status, body = work()
+        # The work and its kept answer commit together: a change is never committed without
+        # the answer a retry will get, nor an answer kept for a change that was rolled back.
+        with transaction.atomic():
+            status, body = work()
+            body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
+            IdempotencyRecord.objects.filter(scope=scope, key=key).update(
+                done=True, status_code=status, body=body
+            )
     except BaseException:
-        IdempotencyRecord.objects.filter(scope=scope, key=key, done=False).delete()
+        try:
+            IdempotencyRecord.objects.filter(scope=scope, key=key, done=False).delete()
+        except DatabaseError:
+            # The database is away: the claim stays until STALE_AFTER, and the first error
+            # (raised below) is what the client hears.
+            logger.warning("idempotency key %s/%s not given back", scope, key, exc_info=True)
         raise
-    body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
-    IdempotencyRecord.objects.filter(scope=scope, key=key).update(
-        done=True, status_code=status, body=body
-    )
     return status, body, False
 
 
