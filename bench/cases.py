@@ -26,12 +26,6 @@ _KINDS = {
     CaseKind.EXCHANGE: 8,
     CaseKind.REFUSAL: 4,
     CaseKind.COMPENSATION: 8,
-    CaseKind.PROBLEM_PARCEL: 7,
-    CaseKind.REPAIR: 3,
-    CaseKind.WRONG_SHIPMENT: 2,
-    CaseKind.REVIEW: 5,
-    CaseKind.DISPUTE: 3,
-    CaseKind.FOLLOW_UP: 2,
 }
 _OPEN_STATUSES = {
     CaseStatus.REQUESTED: 35,
