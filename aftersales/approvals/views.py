@@ -23,6 +23,7 @@ from aftersales.approvals import selectors, services
 from aftersales.approvals.forms import ApprovalRuleForm
 from aftersales.approvals.models import ApprovalRule, ApprovalStatus
 from aftersales.core.errors import DomainError, NotFound
+from aftersales.core.validation import query_text
 
 
 class AuthedRequest(HttpRequest):
@@ -73,7 +74,7 @@ def decide(request: AuthedRequest, approval_id: int) -> HttpResponse:
                 approval_id=approval_id,
                 actor=request.user,
                 approve=decision == "approve",
-                comment=request.POST.get("comment", ""),
+                comment=query_text(request.POST.get("comment", "")),
                 now=timezone.now(),
             )
         except NotFound:

@@ -20,6 +20,7 @@ from aftersales.accounts.permissions import PERMISSIONS, Perm, authorize
 from aftersales.cases import workflows
 from aftersales.cases.models import Case
 from aftersales.cases.registry import Stage, registry
+from aftersales.core.validation import ascii_number
 from aftersales.orders.models import Order, Shipment
 
 
@@ -137,7 +138,9 @@ def _narrowed(
     elif filters.assignee == "none":
         qs = qs.filter(assignee__isnull=True)
     elif filters.assignee.isdigit():
-        qs = qs.filter(assignee_id=int(filters.assignee))
+        # An id in ASCII digits within range; any other digits name nobody.
+        assignee_id = ascii_number(filters.assignee)
+        qs = qs.filter(assignee_id=assignee_id) if assignee_id else qs.none()
     if filters.escalated:
         qs = qs.filter(escalated_at__isnull=False)
     if filters.overdue:

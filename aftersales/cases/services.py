@@ -37,7 +37,7 @@ from aftersales.core.errors import (
     TransitionNotAllowed,
 )
 from aftersales.core.uploads import ImageRefused, image_type
-from aftersales.core.validation import code_of, reason_of
+from aftersales.core.validation import code_of, reason_of, text_problem
 from aftersales.orders.models import Order, OrderLine
 
 MSG_CONCURRENT = _("该售后单刚被其他人修改过，请刷新后再操作。")
@@ -311,6 +311,11 @@ def note_add(*, case: Case, author: User, body: str, now: dt.datetime) -> CaseNo
     body = body.strip()
     if not body:
         raise DomainError(MSG_NOTE_EMPTY, field="body", code="required")
+    if text_problem(body):
+        # NUL or half a surrogate pair: the database could not store it (the workbench's form).
+        raise InvalidInput(
+            reason_of({"type": text_problem(body)}), field="body", code="invalid_text"
+        )
     note = CaseNote.objects.create(case=case, author=author, body=body, created_at=now)
     event_append(case=case, actor=author, action="note", now=now, comment=body[:500])
     return note

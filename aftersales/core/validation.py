@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
+from django.core.exceptions import BadRequest
 from django.utils.translation import gettext_lazy as _
 from pydantic import (
     AfterValidator,
@@ -287,3 +288,34 @@ Instant = Annotated[AwareDatetime, AfterValidator(_check_instant), _INSTANT_RANG
 # A time that may come without an offset (then it is Asia/Shanghai's).
 LocalInstant = Annotated[_dt.datetime, AfterValidator(_check_instant), _INSTANT_RANGE]
 Day = Annotated[_dt.date, AfterValidator(_check_day), _DAY_RANGE]
+
+
+# --- The workbench's query strings ---------------------------------------------------------------
+# A page reads its query string by hand (no schema): these keep it from reaching the database
+# with what it cannot take.
+
+
+def ascii_number(raw: str, *, maximum: int = MAX_ID) -> int | None:
+    """The number ``raw`` writes in ASCII digits, if it is one no greater than ``maximum``;
+    otherwise None ("１２", "²" and "-1" are not numbers here, whatever str.isdigit says)."""
+    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > len(str(maximum)):
+        return None
+    number = int(raw)
+    return number if number <= maximum else None
+
+
+def query_page(raw: str, *, page_size: int) -> int:
+    """The page a query string asks for: 1 unless ASCII digits say otherwise; a page past any
+    the database can reach is the last it can (an empty page), never an overflow."""
+    last = MAX_OFFSET // page_size
+    if raw and raw.isascii() and raw.isdigit():
+        return max(1, min(int(raw), last)) if len(raw) <= len(str(last)) else last
+    return 1
+
+
+def query_text(raw: str) -> str:
+    """Text of a query string or form: refused (400) if it holds a NUL or half a surrogate
+    pair, which no search or filter can mean and the database cannot take."""
+    if text_problem(raw):
+        raise BadRequest(str(_REASONS[text_problem(raw) or "text_nul"]))
+    return raw

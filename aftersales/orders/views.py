@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.core.errors import DomainError, PermissionDeniedError
 from aftersales.core.panels import panels_for
+from aftersales.core.validation import query_text
 from aftersales.orders import selectors
 from aftersales.orders.models import (
     Order,
@@ -43,7 +44,7 @@ MSG_SIGN_IN_RECORDED = gettext_lazy("已登记签收：%(value)s。")
 
 @login_required
 def order_search(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "")
+    q = query_text(request.GET.get("q", ""))  # a NUL: 400, never the database's error
     orders = list(selectors.order_search(user=request.user, q=q)[:50]) if q else []
     return render(request, "orders/search.html", {"orders": orders, "q": q})
 

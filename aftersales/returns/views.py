@@ -14,6 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from aftersales.cases import selectors
 from aftersales.core.errors import DomainError
+from aftersales.core.validation import query_text
 from aftersales.returns.services import refund_settle
 
 
@@ -30,7 +31,7 @@ def refund_settle_view(request: HttpRequest, case_id: int, refund_id: str) -> Ht
             refund_id=refund.pk,
             succeeded=succeeded,
             actor=request.user,
-            failure_reason=request.POST.get("failure_reason", "")[:255],
+            failure_reason=query_text(request.POST.get("failure_reason", ""))[:255],
             now=timezone.now(),
         )
     except DomainError as exc:

@@ -23,6 +23,7 @@ from aftersales.cases.models import Priority
 from aftersales.cases.registry import registry
 from aftersales.core.errors import DomainError
 from aftersales.core.panels import panels_for
+from aftersales.core.validation import MAX_INT32, ascii_number
 from aftersales.orders.selectors import order_get
 from aftersales.orders.services.contact import can_see_contact
 
@@ -238,16 +239,20 @@ def case_update(request: HttpRequest, case_id: int) -> HttpResponse:
     if raw == "":
         assignee = None
     elif raw and raw.isdigit():
-        assignee = get_object_or_404(case.shop.staff.filter(is_active=True), pk=int(raw))
-    priority = request.POST.get("priority")
+        # Digits of another script, or an id past any, name nobody: 404 as for no such person.
+        assignee = get_object_or_404(
+            case.shop.staff.filter(is_active=True), pk=ascii_number(raw) or 0
+        )
+    priority = ascii_number(request.POST.get("priority", ""), maximum=MAX_INT32)
+    version = ascii_number(request.POST.get("version", ""), maximum=MAX_INT32)
     try:
         services.case_update(
             case_id=case.pk,
             actor=request.user,
             now=timezone.now(),
-            expected_version=int(request.POST.get("version") or case.version),
+            expected_version=case.version if version is None else version,
             assignee=assignee,
-            priority=int(priority) if priority and priority.isdigit() else None,
+            priority=priority,
         )
     except DomainError as exc:
         messages.error(request, str(exc.message))

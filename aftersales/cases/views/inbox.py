@@ -22,6 +22,7 @@ from aftersales.cases.models import Case
 from aftersales.cases.registry import registry
 from aftersales.core.errors import DomainError, NotFound, PermissionDeniedError
 from aftersales.core.money import to_money
+from aftersales.core.validation import ascii_number, query_page, query_text
 
 PAGE_SIZE = 50
 # Only what the inbox table shows: a page of 50 rows should not load every column of four tables.
@@ -62,17 +63,18 @@ def _filters(request: HttpRequest) -> tuple[selectors.InboxFilters, str]:
     stage (and closed cases): no tab is active while it is on."""
     get = request.GET
     shop = get.get("shop", "")
-    q = get.get("q", "").strip()
+    # A NUL in a filter is a 400 (query_text); a shop that is no id is no filter, as before.
+    q = query_text(get.get("q", "")).strip()
     tab = _tab(request)
     filters = selectors.InboxFilters(
-        kind=get.get("kind", ""),
-        status=get.get("status", ""),
-        assignee=get.get("assignee", ""),
+        kind=query_text(get.get("kind", "")),
+        status=query_text(get.get("status", "")),
+        assignee=query_text(get.get("assignee", "")),
         q=q,
         overdue=get.get("overdue") == "1",
         escalated=get.get("escalated") == "1",
         include_closed=get.get("closed") == "1",
-        shop=int(shop) if shop.isdigit() else None,
+        shop=ascii_number(shop),
         stage="" if q else tab,
     )
     return filters, "" if q else tab
@@ -147,8 +149,7 @@ def _tabs_context(
 def inbox(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     filters, tab = _filters(request)
-    raw_page = request.GET.get("page", "1")
-    page = max(int(raw_page), 1) if raw_page.isdigit() else 1
+    page = query_page(request.GET.get("page", "1"), page_size=PAGE_SIZE)
     offset = (page - 1) * PAGE_SIZE
     # One row more than a page tells whether there is a next page without counting millions.
     rows = list(
@@ -235,7 +236,7 @@ def case_take(request: HttpRequest, case_id: int) -> HttpResponse:
 def cases_assign(request: HttpRequest) -> HttpResponse:
     """分配给…: the ticked rows to one person (or to nobody), all or none. Through htmx the
     changed rows are swapped in place and the outcome is said above the table."""
-    case_ids = sorted({int(v) for v in request.POST.getlist("case") if v.isdigit()})
+    case_ids = sorted({n for v in request.POST.getlist("case") if (n := ascii_number(v))})
     # Another shop's case is not found, before anything else is said about the request.
     if selectors.cases_for(request.user).filter(pk__in=case_ids).count() != len(case_ids):
         raise NotFound(MSG_NOT_FOUND)
@@ -243,7 +244,9 @@ def cases_assign(request: HttpRequest) -> HttpResponse:
     error = ""
     assignee: User | None = None
     if raw.isdigit():
-        assignee = selectors.assignable_staff(request.user).filter(pk=int(raw)).first()
+        assignee = (
+            selectors.assignable_staff(request.user).filter(pk=ascii_number(raw) or 0).first()
+        )
         if assignee is None:
             error = str(services.MSG_ASSIGNEE_NOT_STAFF)
     elif raw != "none":
