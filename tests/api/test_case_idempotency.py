@@ -299,3 +299,25 @@ def test_two_identical_actions_at_once_move_the_case_once(agent, socks, monkeypa
     assert replay["Idempotent-Replayed"] == "true"
     assert replay.json() == responses[0].json()
     assert CaseEvent.objects.filter(case_id=case["id"], action="agree").count() == 1
+
+
+# --- the change and its kept answer commit together -----------------------------------------
+
+
+def test_a_change_whose_answer_cannot_be_kept_is_rolled_back_and_the_key_given_back(
+    api, agent, socks
+):
+    from aftersales.core.idempotency import run_once
+
+    case = Case.objects.get(pk=_open(api, socks)["id"])
+
+    def work():
+        note = case_services.note_add(case=case, author=agent, body="买家来电", now=NOW)
+        return 201, {"id": note.pk, "cannot_be_kept": object()}
+
+    with pytest.raises(TypeError):
+        run_once(scope=f"cases:{agent.pk}", key="k-atomic", fingerprint="f", work=work)
+
+    # Neither the work's note nor the claim is left: a retry with the key runs again.
+    assert not CaseNote.objects.filter(case=case).exists()
+    assert not IdempotencyRecord.objects.filter(key="k-atomic").exists()
