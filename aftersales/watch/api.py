@@ -16,10 +16,11 @@ import datetime as dt
 
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
-from aftersales.core.schemas import CONFLICT_ERRORS, ErrorOut, ValidationErrorOut
+from aftersales.core.schemas import CONFLICT_ERRORS, ErrorOut, Paginated, ValidationErrorOut
+from aftersales.core.validation import Id, text
 from aftersales.watch import selectors, services
 from aftersales.watch.models import (
     DEFAULT_DUE_HOURS,
@@ -125,24 +126,24 @@ class FollowUpDetailOut(FollowUpOut):
 class FollowUpFilters(Schema):
     status: FollowUpStatus = FollowUpStatus.OPEN
     kind: FollowUpKind | None = None
-    order_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    order_id: Id | None = None
     # Only those the caller follows up.
     mine: bool = False
 
 
 class ContactIn(Schema):
     channel: ContactChannel
-    summary: str = Field(min_length=1, max_length=SUMMARY_MAX)
+    summary: text(SUMMARY_MAX, required=True)
     # ``case_opened`` is written by opening a case from the follow-up, not here.
     result: ContactResult
 
 
 class ResolveIn(Schema):
-    result: str = Field(min_length=1, max_length=RESULT_MAX)
+    result: text(RESULT_MAX, required=True)
 
 
 class DismissIn(Schema):
-    reason: str = Field(min_length=1, max_length=RESULT_MAX)
+    reason: text(RESULT_MAX, required=True)
 
 
 class RuleOut(Schema):
@@ -165,24 +166,22 @@ class RuleOut(Schema):
 
 
 class RuleIn(Schema):
-    shop_id: int | None = Field(
-        description="留空（null）表示所有店铺，仅管理员可设", ge=1, le=2**63 - 1
-    )
+    shop_id: Id | None = Field(description="留空（null）表示所有店铺，仅管理员可设")
     kind: FollowUpKind
     threshold_hours: int = Field(ge=0, le=MAX_HOURS)
     due_hours: int = Field(default=DEFAULT_DUE_HOURS, ge=1, le=MAX_HOURS)
-    note: str = Field(default="", max_length=NOTE_MAX)
+    note: text(NOTE_MAX) = ""
     is_active: bool = True
 
 
 class RulePatch(Schema):
     threshold_hours: int | None = Field(default=None, ge=0, le=MAX_HOURS)
     due_hours: int | None = Field(default=None, ge=1, le=MAX_HOURS)
-    note: str | None = Field(default=None, max_length=NOTE_MAX)
+    note: text(NOTE_MAX) | None = None
     is_active: bool | None = None
 
 
-def _detail(request, followup_id: int) -> FollowUp:
+def _detail(request, followup_id: Id) -> FollowUp:
     return selectors.followup_get(user=request.user, followup_id=followup_id)
 
 
@@ -205,7 +204,7 @@ def create_rule(request, payload: RuleIn):
 
 
 @router.patch("/rules/{watch_rule_id}", response={200: RuleOut, **CONFLICT_ERRORS})
-def update_rule(request, watch_rule_id: int, payload: RulePatch):
+def update_rule(request, watch_rule_id: Id, payload: RulePatch):
     """Change what is given; ``is_active: false`` switches the rule off."""
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     return services.watch_rule_update(
@@ -217,7 +216,7 @@ def update_rule(request, watch_rule_id: int, payload: RulePatch):
 
 
 @router.get("/followups", response={200: list[FollowUpOut], **LIST_ERRORS})
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@paginate(Paginated, max_limit=MAX_PAGE)
 def list_followups(request, filters: Query[FollowUpFilters]):
     """The follow-ups of the caller's shops, what is due first (open ones by default)."""
     qs = selectors.followups_for(request.user).filter(status=filters.status)
@@ -231,12 +230,12 @@ def list_followups(request, filters: Query[FollowUpFilters]):
 
 
 @router.get("/followups/{followup_id}", response={200: FollowUpDetailOut, **READ_ERRORS})
-def get_followup(request, followup_id: int):
+def get_followup(request, followup_id: Id):
     return _detail(request, followup_id)
 
 
 @router.post("/followups/{followup_id}/take", response={200: FollowUpDetailOut, **CONFLICT_ERRORS})
-def take_followup(request, followup_id: int):
+def take_followup(request, followup_id: Id):
     """Follow it up oneself. 409 ``followup_taken`` if another holds it, ``followup_closed``
     once it is closed."""
     services.followup_take(actor=request.user, followup_id=followup_id, now=timezone.now())
@@ -246,7 +245,7 @@ def take_followup(request, followup_id: int):
 @router.post(
     "/followups/{followup_id}/contacts", response={201: FollowUpDetailOut, **CONFLICT_ERRORS}
 )
-def log_contact(request, followup_id: int, payload: ContactIn):
+def log_contact(request, followup_id: Id, payload: ContactIn):
     """Record a contact with the buyer; ``result: resolved`` also closes the follow-up as
     done. ``case_opened`` is refused (422 ``open_case_instead``)."""
     services.followup_log_contact(
@@ -263,7 +262,7 @@ def log_contact(request, followup_id: int, payload: ContactIn):
 @router.post(
     "/followups/{followup_id}/resolve", response={200: FollowUpDetailOut, **CONFLICT_ERRORS}
 )
-def resolve_followup(request, followup_id: int, payload: ResolveIn):
+def resolve_followup(request, followup_id: Id, payload: ResolveIn):
     services.followup_resolve(
         actor=request.user, followup_id=followup_id, result=payload.result, now=timezone.now()
     )
@@ -273,7 +272,7 @@ def resolve_followup(request, followup_id: int, payload: ResolveIn):
 @router.post(
     "/followups/{followup_id}/dismiss", response={200: FollowUpDetailOut, **CONFLICT_ERRORS}
 )
-def dismiss_followup(request, followup_id: int, payload: DismissIn):
+def dismiss_followup(request, followup_id: Id, payload: DismissIn):
     services.followup_dismiss(
         actor=request.user, followup_id=followup_id, reason=payload.reason, now=timezone.now()
     )

@@ -26,6 +26,7 @@ from aftersales.core.errors import (
     PermissionDeniedError,
     TransitionNotAllowed,
 )
+from aftersales.core.validation import BLANK_CHARS, text_problem
 from aftersales.orders.models import OrderLine
 from aftersales.watch.models import (
     DEFAULT_DUE_HOURS,
@@ -48,6 +49,7 @@ MSG_CLOSED = _("该跟踪任务已结束。")
 MSG_TAKEN = _("该跟踪任务已由 %(name)s 跟进。")
 MSG_REQUIRED = _("请填写%(what)s。")
 MSG_TOO_LONG = _("不能超过 %(max)s 个字符。")
+MSG_BAD_TEXT = _("含有不能保存的字符。")
 MSG_CHANNEL = _("未知的联系方式：%(value)s")
 MSG_RESULT = _("未知的联系结果：%(value)s")
 MSG_CASE_FROM_FOLLOWUP = _("要新建售后单，请在跟踪任务上点“新建售后单”。")
@@ -69,7 +71,10 @@ WHAT_REASON = _("忽略原因")
 
 
 def _text(value: Any, *, field: str, max_length: int, what: Any = None) -> str:
-    text = str(value or "").strip()
+    text = str(value or "").strip(BLANK_CHARS)
+    if text_problem(text):
+        # NUL or half a surrogate pair: no database column takes it.
+        raise InvalidInput(MSG_BAD_TEXT, field=field, code="invalid_text")
     if what is not None and not text:
         raise InvalidInput(MSG_REQUIRED % {"what": what}, field=field, code="required")
     # Refused rather than cut: a shortened text would say something else.

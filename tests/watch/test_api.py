@@ -145,3 +145,49 @@ def test_the_list_is_one_query_per_page_whatever_its_length(
         response = api.get(f"{W}/followups?limit=50")
 
     assert response.json()["count"] == 10
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("post", "followups/{id}/resolve", {"result": "买家\x00收到"}, "result"),
+        ("post", "followups/{id}/dismiss", {"reason": "　 "}, "reason"),
+        ("get", "followups?order_id=99999999999999999999", None, "order_id"),
+        ("get", "followups?offset=99999999999999999999", None, "offset"),
+        ("post", "followups/99999999999999999999/take", {}, "followup_id"),
+        ("patch", "rules/1", {"note": "\x00"}, "note"),
+    ],
+)
+def test_hostile_input_is_a_422_naming_the_field_never_a_500(
+    two, supervisor, method, path, body, field
+):
+    stalled, _ = two
+    api = bearer_client(supervisor)
+    url = f"{W}/{path.format(id=stalled.pk)}"
+
+    if method == "get":
+        response = api.get(url)
+    elif method == "patch":
+        response = patch_json(api, url, body)
+    else:
+        response = post_json(api, url, body)
+
+    assert response.status_code == 422, response.content
+    assert error_of(response)["field"] == field
+
+
+def test_a_nul_through_a_service_is_refused_naming_the_field(two, agent):
+    from aftersales.core.errors import InvalidInput
+    from aftersales.watch.services import followup_log_contact
+
+    stalled, _ = two
+    with pytest.raises(InvalidInput) as err:
+        followup_log_contact(
+            actor=agent,
+            followup_id=stalled.pk,
+            channel="phone",
+            summary="买家\x00",
+            result="other",
+            now=NOW,
+        )
+    assert (err.value.field, err.value.code) == ("summary", "invalid_text")
