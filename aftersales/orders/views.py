@@ -52,11 +52,9 @@ def order_search(request: HttpRequest) -> HttpResponse:
 # --- the sign-in -------------------------------------------------------------------------------
 
 
-# Shows the input the chosen precision reads and hides the other (the server ignores it).
-_TOGGLE = (
-    "this.form.querySelectorAll('[data-for]').forEach("
-    "function (el) { el.hidden = !el.dataset.for.split(' ').includes(this.value); }, this)"
-)
+# The precision shows the input it reads and hides the other (the server ignores it): a select
+# with data-shows-for shows the [data-for] elements of its form that name its value
+# (static/js/base.js; no inline handler under the Content Security Policy).
 
 
 class SignInForm(forms.Form):
@@ -66,7 +64,7 @@ class SignInForm(forms.Form):
     precision = forms.ChoiceField(
         label=gettext_lazy("签收精度"),
         choices=SignPrecision.choices,
-        widget=forms.Select(attrs={"class": "form-select form-select-sm", "onchange": _TOGGLE}),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm", "data-shows-for": ""}),
     )
     signed_at = forms.DateTimeField(
         label=gettext_lazy("签收时间"),
