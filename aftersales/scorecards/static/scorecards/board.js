@@ -4,6 +4,9 @@
  *
  * - #chart-problems: per carrier, its parcels and, stacked, its problem parcels by kind.
  * - #chart-trend: per carrier, its out-of-area rate (%) over the last months.
+ *
+ * Tooltips are drawn on the canvas (renderMode "richText"): ECharts' HTML tooltips carry
+ * style="" attributes, which the Content Security Policy (style-src 'self') refuses.
  */
 (function () {
   "use strict";
@@ -24,7 +27,7 @@
     );
     problems.setOption({
       animation: false,
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText" },
       legend: { top: 0 },
       grid: { left: 40, right: 10, top: 60, bottom: 30 },
       xAxis: { type: "category", data: data.carriers },
@@ -34,7 +37,11 @@
     var trend = echarts.init(document.getElementById("chart-trend"));
     trend.setOption({
       animation: false,
-      tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
+      tooltip: {
+        trigger: "axis",
+        renderMode: "richText",
+        valueFormatter: function (v) { return v == null ? "—" : v + "%"; }
+      },
       legend: { top: 0 },
       grid: { left: 40, right: 10, top: 40, bottom: 30 },
       xAxis: { type: "category", data: data.months },
