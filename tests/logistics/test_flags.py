@@ -215,3 +215,17 @@ def test_settling_is_for_the_shops_staff(world, outsider, shop):
     with pytest.raises(PermissionDeniedError):
         flag_settle(actor=admin, flag_id=flag.pk, note="管理员", now=NOW)
     assert open_flags(outsider).count() == 0
+
+
+def test_a_backlog_larger_than_a_batch_is_parsed_in_one_sweep(shop, zto, monkeypatch):
+    from aftersales.logistics.services import flags
+
+    monkeypatch.setattr(flags, "PARSE_BATCH", 2)
+    route(shop, [zto])
+    rule(zto, TIBET)
+    for _ in range(5):
+        unshipped(shop, province="西藏", city="拉萨市")
+
+    result = sweep(now=NOW)
+
+    assert (result.parsed, result.raised) == (5, 5)

@@ -38,6 +38,7 @@ from aftersales.orders.models import Order, OrderStatus
 # for the seller to ship".
 NOT_SHIPPED = (OrderStatus.WAIT_BUYER_PAY, OrderStatus.WAIT_SELLER_SEND)
 PARSE_BATCH = 2000
+MAX_PARSE_BATCHES = 50
 NOTE_MAX = 500
 
 MSG_NOTE_REQUIRED = _("请填写处理说明。")
@@ -49,9 +50,10 @@ def _source_expr():
     return Concat("province", bar, "city", bar, "district", bar, "street", output_field=CharField())
 
 
-def refresh_regions(*, now: dt.datetime, batch: int = PARSE_BATCH) -> int:
+def refresh_regions(*, now: dt.datetime, batch: int | None = None) -> int:
     """Parse the addresses of orders not yet shipped that have no current region; at most
-    ``batch`` of them. Returns how many were parsed."""
+    ``batch`` (PARSE_BATCH) of them. Returns how many were parsed."""
+    batch = batch or PARSE_BATCH
     current = OrderRegion.objects.filter(order_id=OuterRef("pk"), source=OuterRef("source"))
     stale = (
         Order.objects.filter(status__in=NOT_SHIPPED, shop_id__in=Route.objects.values("shop_id"))
@@ -204,7 +206,14 @@ class SweepResult:
 
 def sweep(*, now: dt.datetime) -> SweepResult:
     """Bring the open pre-ship flags up to date (see the module)."""
-    parsed = refresh_regions(now=now)
+    # Bounded batches until none is left stale (a first run over a large backlog parses it all;
+    # later runs only the orders that arrived or changed since).
+    parsed = 0
+    for _batch in range(MAX_PARSE_BATCHES):
+        done = refresh_regions(now=now)
+        parsed += done
+        if done < PARSE_BATCH:
+            break
     ops = connection.ops
     params = {
         "s1": OrderStatus.WAIT_BUYER_PAY.value,
