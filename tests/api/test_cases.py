@@ -349,13 +349,22 @@ def test_create_with_quantity_zero_is_422_naming_the_quantity(agent, socks):
     assert Case.objects.count() == 0
 
 
-def test_create_with_every_field_missing_lists_each(agent, db):
+def test_create_with_every_field_missing_names_the_kind_first(agent, db):
+    # The body is one of the kinds' openers (returns', the problem parcels'), told apart by
+    # its kind: without one, there is nothing to check the rest against.
     response = post_json(bearer_client(agent), f"{API}/cases", {})
 
     assert response.status_code == 422
     error = error_of(response)
-    assert error["field"] == "order_id"
-    assert [e["field"] for e in error["errors"]] == ["order_id", "lines", "kind", "reason"]
+    assert error["field"] == "kind"
+
+
+def test_create_with_a_kind_and_nothing_else_lists_each_missing_field(agent, db):
+    response = post_json(bearer_client(agent), f"{API}/cases", {"kind": "refund_only"})
+
+    assert response.status_code == 422
+    fields = [e["field"].removeprefix("refund_only.") for e in error_of(response)["errors"]]
+    assert fields == ["order_id", "lines", "reason"]
 
 
 # --- the inbox -----------------------------------------------------------------------------
