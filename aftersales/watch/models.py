@@ -17,7 +17,13 @@ WATCH_DAYS = 15
 
 
 class FollowUpKind(models.TextChoices):
-    """What raised a follow-up: one rule kind each."""
+    """What raised a follow-up: one rule kind each.
+
+    The domain's "a buyer message unanswered" is not one: the project receives no message
+    from buyers. ``messaging.BuyerMessage`` is what the shop sends (outbound only) and
+    ``Order.buyer_message`` is the note left at checkout (买家留言), which nobody answers.
+    Once buyers' messages come in (旺旺 or the platform's), the rule is one more kind and one
+    more statement in ``sweep.statement_for``."""
 
     STALLED = "stalled", _("物流停滞")
     PROBLEM_PARCEL = "problem_parcel", _("问题件")
