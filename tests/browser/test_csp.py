@@ -33,6 +33,8 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 @pytest.fixture
 def violations(page: Page):
+    # A first page of the live server can take longer than 5 s on a machine under load.
+    page.set_default_timeout(20_000)
     page.add_init_script(LISTEN)
     console: list[str] = []
     page.on(
