@@ -73,12 +73,29 @@ def browser() -> Iterator[Browser]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+_warmed: set[str] = set()
+
+
+def _warm_up(url: str) -> None:
+    """The live server's first request loads the whole URLconf (every app's API and views)
+    and compiles the login page's templates: seconds on a busy machine, longer than a
+    page's timeout. Done once, before any page is timed."""
+    if url in _warmed:
+        return
+    import urllib.request
+
+    with urllib.request.urlopen(f"{url}/accounts/login/", timeout=120) as response:  # noqa: S310
+        response.read()
+    _warmed.add(url)
+
+
 @pytest.fixture
 def page(browser, live_server, request) -> Iterator[Page]:
     """A new browser context on the live server (whose database is flushed after each test:
     UserFactory creates the role groups it needs, so no serialized rollback is wanted; it
     would not work anyway, since with Playwright's loop running Django keeps the connection
     in another storage than the one serialized at set-up, see asgiref.local)."""
+    _warm_up(live_server.url)
     context = browser.new_context(
         base_url=live_server.url, locale="zh-CN", viewport={"width": 1366, "height": 900}
     )
