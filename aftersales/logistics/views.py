@@ -425,7 +425,13 @@ def _check(request: HttpRequest) -> dict[str, Any]:
 def routes(request: HttpRequest) -> HttpResponse:
     _require(request, Perm.ROUTING_MANAGE)
     rows = route_svc.routes_for(request.user)  # type: ignore[arg-type]
-    context = {"page": _page(request, rows), "tab": "routes", **_check(request), **_nav(request)}
+    context = {
+        "page": _page(request, rows),
+        "tab": "routes",
+        "revocations": route_svc.revocations_in_force(request.user, now=timezone.now()),  # type: ignore[arg-type]
+        **_check(request),
+        **_nav(request),
+    }
     if getattr(request, "htmx", False) and request.headers.get("HX-Target") == "route-check":
         return render(request, "logistics/_route_check.html", context)
     return render(request, "logistics/routes.html", context)

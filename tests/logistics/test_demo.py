@@ -44,8 +44,9 @@ def test_the_demo_has_routing_decisions_and_a_few_flags(demo_orders):
     assert set(Route.objects.values_list("shop__name", flat=True)) == {demo.HOME, demo.FASHION}
     assert 5 <= flags <= 60
     far = dict(
-        PreShipFlag.objects.filter(order__order_no__in=[o[1] for o in demo.FAR_ORDERS])
-        .values_list("order__order_no", "reason")
+        PreShipFlag.objects.filter(order__order_no__in=[o[1] for o in demo.FAR_ORDERS]).values_list(
+            "order__order_no", "reason"
+        )
     )
     assert far == {
         "4926111400000000001": "limited",

@@ -19,7 +19,7 @@ from aftersales.logistics.models import (
 )
 from aftersales.logistics.services.flags import sweep
 from tests.api import NOW
-from tests.factories import UserFactory
+from tests.factories import ShopFactory, UserFactory
 from tests.logistics.conftest import route, rule, suspension, unshipped
 
 
@@ -421,3 +421,19 @@ def test_the_menu_shows_each_role_what_it_may_use(client, shop, agent, superviso
     assert 'id="nav-logistics"' not in agent_page
     assert 'id="nav-logistics"' in supervisor_page
     assert 'id="nav-logistics"' in admin_page
+
+
+def test_the_routes_page_lists_the_revocations_in_force(client, supervisor, shop, zto, yto):
+    from tests.logistics.conftest import revoke
+
+    route(shop, [zto, yto])
+    revoke(zto, shop=shop, reason="11 月超区率超标")
+    revoke(yto, shop=None, reason="全国网点整顿")
+    revoke(yto, shop=ShopFactory(), reason="别家的事")
+    client.force_login(supervisor)
+
+    text = _text(client.get(reverse("logistics:routes")))
+
+    assert "11 月超区率超标" in text
+    assert "全国网点整顿" in text
+    assert "别家的事" not in text

@@ -8,14 +8,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Shop, User
 from aftersales.accounts.permissions import MSG_NOT_FOUND, Perm, authorize
 from aftersales.core.errors import InvalidInput, NotFound
 from aftersales.core.models import Carrier
-from aftersales.logistics.models import Route, RouteCarrier
+from aftersales.logistics.models import PriorityRevocation, Route, RouteCarrier
 from aftersales.logistics.services.coverage import region_checked
 
 MSG_CARRIERS_REQUIRED = _("请至少选择一家快递公司。")
@@ -149,3 +149,16 @@ def route_delete(*, actor: User, route_id: int) -> None:
         raise NotFound(MSG_NOT_FOUND)
     authorize(actor, Perm.ROUTING_MANAGE, shop_id=route.shop_id)
     route.delete()
+
+
+def revocations_in_force(actor: User, *, now: dt.datetime) -> list[PriorityRevocation]:
+    """The priority revocations routing applies now to the actor's shops (theirs and those
+    for every shop), for the routes page to say why a carrier is passed over."""
+    authorize(actor, Perm.ROUTING_MANAGE)
+    return list(
+        PriorityRevocation.objects.filter(starts_at__lte=now, ends_at__gt=now)
+        .filter(Q(reversed_at__isnull=True) | Q(reversed_at__gt=now))
+        .filter(Q(shop__isnull=True) | Q(shop_id__in=actor.shop_ids()))
+        .select_related("carrier", "shop")
+        .order_by("ends_at")[:50]
+    )
