@@ -6,9 +6,10 @@ workbench. Every error is JSON ``{"code", "field", "message"}``.
 
 import json
 import logging
-from functools import cache
+from functools import cache, wraps
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.template import Engine, RequestContext
@@ -21,6 +22,7 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.utils import check_csrf
+from pydantic import BaseModel
 
 from aftersales.core.errors import DomainError, InvalidInput, NotFound, PermissionDeniedError
 from aftersales.core.schemas import document_errors
@@ -56,8 +58,10 @@ def _refuse_bad_text(value, where: str = "") -> None:
                 if text_problem(key):
                     raise _bad_text(path or "-", text_problem(key))
                 stack.append((f"{path}.{key}" if path else key, child))
-        elif isinstance(item, list):
+        elif isinstance(item, list | tuple):
             stack.extend((f"{path}.{i}" if path else str(i), child) for i, child in enumerate(item))
+        elif isinstance(item, UploadedFile):
+            stack.append((path, item.name or ""))
         elif isinstance(item, str) and text_problem(item):
             raise _bad_text(path, text_problem(item))
 
@@ -70,25 +74,33 @@ def _bad_text(field: str, problem: str) -> InvalidInput:
 
 
 class StrictParser(Parser):
-    """JSON bodies are objects (every body of the API is one), and no text of a body, a query
-    string or a form carries NUL or a lone surrogate."""
+    """JSON bodies are objects: every body of the API is one."""
 
     def parse_body(self, request):
         data = json.loads(request.body)
         if not isinstance(data, dict):
             raise _BadInput(MSG_BODY_NOT_OBJECT, code="invalid")
-        _refuse_bad_text(data)
         return data
 
-    def parse_querydict(self, data, list_fields, request):
-        result = super().parse_querydict(data, list_fields, request)
-        for key, value in result.items():
-            if text_problem(key):
-                raise _bad_text("-", text_problem(key))
-            # Uploaded files: their names are stored.
-            name = getattr(value, "name", None)
-            _refuse_bad_text(name if isinstance(name, str) else value, key)
-        return result
+
+def refuse_bad_text(view):
+    """Around every operation, once its parameters are read: no text of them (a body's field,
+    a query parameter, a form field, an uploaded file's name) reaches the view, let alone the
+    database, with a NUL or half a surrogate pair, whatever its type says; the first one met
+    is a 422 naming it. What a schema does not name (an extra property) was dropped before."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        for name, value in kwargs.items():
+            if isinstance(value, BaseModel):
+                _refuse_bad_text(value.model_dump(), "")
+            elif isinstance(value, UploadedFile):
+                _refuse_bad_text(value.name or "", name)
+            else:
+                _refuse_bad_text(value, name)
+        return view(request, *args, **kwargs)
+
+    return checked
 
 
 class TokenAuth(HttpBearer):
@@ -174,6 +186,7 @@ api = AfterSalesAPI(
     docs=LocalSwagger(),
     parser=StrictParser(),
 )
+api.add_decorator(refuse_bad_text)
 
 
 def _error(request, status: int, code: str, message: str, field: str | None = None):

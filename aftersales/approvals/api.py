@@ -91,7 +91,7 @@ class DecideIn(Schema):
     comment: text(255) = ""
 
 
-class RuleOut(Schema):
+class ApprovalRuleOut(Schema):
     id: int
     shop_id: int | None
     case_kind: str
@@ -107,7 +107,7 @@ class RuleOut(Schema):
     updated_at: dt.datetime
 
 
-class RuleIn(Schema):
+class ApprovalRuleIn(Schema):
     shop_id: Id | None = Field(description="留空（null）表示所有店铺，仅管理员可设")
     case_kind: text(32) = ""
     condition: RuleCondition
@@ -117,7 +117,7 @@ class RuleIn(Schema):
     note: text(255) = ""
 
 
-class RulePatch(Schema):
+class ApprovalRulePatch(Schema):
     case_kind: text(32) | None = None
     condition: RuleCondition | None = None
     threshold: Money | None = None
@@ -134,7 +134,7 @@ WRITE_ERRORS = {**READ_ERRORS, 409: ErrorOut, 422: ErrorOut}
 # --- rules (before "/{approval_id}", which would not match them anyway: its id is an int) -----
 
 
-@router.get("/rules", response={200: list[RuleOut], **READ_ERRORS})
+@router.get("/rules", response={200: list[ApprovalRuleOut], **READ_ERRORS})
 def list_rules(request, active: bool | None = None):
     """The rules of the caller's shops and those of every shop."""
     authorize(request.user, Perm.APPROVAL_RULE_MANAGE)
@@ -144,8 +144,8 @@ def list_rules(request, active: bool | None = None):
     return list(rules)
 
 
-@router.post("/rules", response={201: RuleOut, **WRITE_ERRORS})
-def create_rule(request, payload: RuleIn):
+@router.post("/rules", response={201: ApprovalRuleOut, **WRITE_ERRORS})
+def create_rule(request, payload: ApprovalRuleIn):
     rule = services.approval_rule_create(
         actor=request.user,
         now=timezone.now(),
@@ -154,8 +154,8 @@ def create_rule(request, payload: RuleIn):
     return Status(201, rule)
 
 
-@router.patch("/rules/{rule_id}", response={200: RuleOut, **WRITE_ERRORS})
-def update_rule(request, rule_id: Id, payload: RulePatch):
+@router.patch("/rules/{rule_id}", response={200: ApprovalRuleOut, **WRITE_ERRORS})
+def update_rule(request, rule_id: Id, payload: ApprovalRulePatch):
     """Change what is given; ``is_active: false`` switches the rule off."""
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     return services.approval_rule_update(

@@ -47,7 +47,7 @@ class CaseLineOut(Schema):
     received_quantity: int | None
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     id: int
     actor: str | None
     action: str
@@ -118,7 +118,7 @@ class CaseOut(Schema):
 class CaseDetailOut(CaseOut):
     buyer_claim: str
     lines: list[CaseLineOut]
-    events: list[EventOut]
+    events: list[CaseEventOut]
     detail: dict[str, Any]
 
 

@@ -151,7 +151,7 @@ class OrderDetailOut(OrderOut):
         return list(obj.shipments.select_related("carrier").order_by("id"))
 
 
-class ContactOut(Schema):
+class OrderContactOut(Schema):
     receiver_name: str
     receiver_phone: str
     address: str
@@ -259,7 +259,7 @@ def get_order(request, order_id: Id):
     return selectors.order_get(user=request.user, order_id=order_id)
 
 
-@router.post("/{order_id}/contact", response=ContactOut)
+@router.post("/{order_id}/contact", response=OrderContactOut)
 def reveal_contact(request, order_id: Id):
     order = selectors.order_get(user=request.user, order_id=order_id)
     return contact_reveal(user=request.user, order=order, via="api")

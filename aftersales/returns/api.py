@@ -67,7 +67,7 @@ class PendingCompensationOut(Schema):
     approval_required: bool
 
 
-class SettleIn(Schema):
+class RefundSettleIn(Schema):
     succeeded: bool
     failure_reason: text(255) = ""
 
@@ -156,7 +156,7 @@ def get_refund(request, refund_id: uuid.UUID):
 
 
 @router.post("/refunds/{refund_id}/settle", response={200: RefundOut, **ERRORS}, tags=["refunds"])
-def settle_refund(request, refund_id: uuid.UUID, payload: SettleIn):
+def settle_refund(request, refund_id: uuid.UUID, payload: RefundSettleIn):
     refund = get_object_or_404(selectors.refunds_for(request.user), pk=refund_id)
     refund, _changed = refund_settle(
         refund_id=refund.pk,

@@ -77,15 +77,16 @@ for name in {roles!r}:
 """
 
 
-def _wait_for(url: str, seconds: float) -> None:
+def _wait_for(url: str, seconds: float) -> bytes:
+    """What ``url`` answers once the server is up (its workers may take a while to boot)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - our own server
+            with urllib.request.urlopen(url, timeout=120) as response:  # noqa: S310 - our server
                 if response.status == 200:
-                    return
+                    return response.read()
         except OSError:
-            time.sleep(0.5)
+            time.sleep(1)
     raise SystemExit(f"the server did not answer {url} within {seconds:.0f} s")
 
 
@@ -96,7 +97,10 @@ def _schemathesis(*, base: str, token: str, role: str, args: argparse.Namespace,
         "--config-file",
         str(ROOT / "tests" / "fuzz" / "schemathesis.toml"),
         "run",
-        f"{base}/api/v1/openapi.json",
+        # As the server published it (read once: on a busy machine it takes a while to build).
+        str(out / "openapi.json"),
+        "--url",
+        base,
         "-H",
         f"Authorization: Bearer {token}",
         "--checks",
@@ -192,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     results: dict[str, dict] = {}
     try:
-        _wait_for(f"{base}/api/v1/openapi.json", 300)
+        (out / "openapi.json").write_bytes(_wait_for(f"{base}/api/v1/openapi.json", 600))
         _say(f"gunicorn (config.settings.run) on {base}, pid {server.pid}")
         for role in ROLES:
             _say(f"schemathesis as the {role}: all checks, all phases, {args.max_examples}/op")
