@@ -86,6 +86,8 @@ def test_sample_files_import_as_they_are(shop):
     report = run_import(shop, ORDERS_SAMPLE, ITEMS_SAMPLE)
 
     assert report.as_dict() == {
+        "complete": True,
+        "interrupted": None,
         "orders_created": 60,
         "orders_updated": 0,
         "orders_unchanged": 0,
@@ -342,6 +344,8 @@ def test_importing_the_same_files_again_changes_nothing(shop):
     report = run_import(shop, ORDERS_SAMPLE, ITEMS_SAMPLE)
 
     assert report.as_dict() == {
+        "complete": True,
+        "interrupted": None,
         "orders_created": 0,
         "orders_updated": 0,
         "orders_unchanged": 60,
@@ -377,6 +381,8 @@ def test_a_later_export_updates_status_success_time_and_waybill(shop, tmp_path):
     report = run_import(shop, later, ITEMS_SAMPLE)
 
     assert report.as_dict() == {
+        "complete": True,
+        "interrupted": None,
         "orders_created": 0,
         "orders_updated": 3,
         "orders_unchanged": 57,

@@ -70,6 +70,8 @@ def test_an_order_with_lines_is_created_and_the_paid_amount_split(shop):
     report = order_upsert_many(shop=shop, actor=None, orders=[an_order()], now=NOW)
 
     assert report.as_dict() == {
+        "complete": True,
+        "interrupted": None,
         "orders_created": 1,
         "orders_updated": 0,
         "orders_unchanged": 0,

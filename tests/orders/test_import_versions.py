@@ -86,6 +86,8 @@ def test_each_version_imports_with_the_values_it_carries(version, fmt, shop, sam
     report = run_import(shop, orders_file(version, fmt), items_file(version, fmt))
 
     assert report.as_dict() == {
+        "complete": True,
+        "interrupted": None,
         "orders_created": 60,
         "orders_updated": 0,
         "orders_unchanged": 0,
