@@ -26,6 +26,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.core.errors import DomainError, NotFound
 from aftersales.core.models import Carrier
+from aftersales.core.validation import ascii_number, query_text
 from aftersales.logistics import forms
 from aftersales.logistics.models import FlagReason, ProblemKind
 from aftersales.logistics.services import coverage as svc
@@ -125,10 +126,11 @@ def _delete(request: HttpRequest, delete: Callable[[], None], done_url: str, mes
 def coverage(request: HttpRequest) -> HttpResponse:
     _require(request, Perm.CARRIER_MANAGE)
     qs = svc.coverage_rules(request.user)  # type: ignore[arg-type]
-    carrier = request.GET.get("carrier", "")
-    q = request.GET.get("q", "").strip()
-    if carrier.isdigit():
-        qs = qs.filter(carrier_id=int(carrier))
+    carrier = query_text(request.GET.get("carrier", ""))
+    q = query_text(request.GET.get("q", "")).strip()
+    carrier_id = ascii_number(carrier)
+    if carrier_id is not None:
+        qs = qs.filter(carrier_id=carrier_id)
     if q:
         qs = (
             qs.filter(province__contains=q)

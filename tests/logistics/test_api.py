@@ -317,3 +317,15 @@ def test_flags_are_listed_and_settled_once(agent, shop, zto):
     assert error_of(twice)["code"] == "already_settled"
     assert api.get(f"{L}/preship-flags").json()["count"] == 0
     assert PreShipFlag.objects.get().settle_note == "买家同意自提"
+
+
+def test_a_nul_in_a_region_is_a_422_naming_the_field(supervisor, zto):
+    response = post_json(
+        bearer_client(supervisor),
+        f"{L}/coverage",
+        {"carrier_id": zto.pk, "province": "西藏\x00", "coverage": "none"},
+    )
+
+    assert response.status_code == 422
+    assert error_of(response)["field"] == "province"
+    assert not CoverageRule.objects.exists()

@@ -437,3 +437,15 @@ def test_the_routes_page_lists_the_revocations_in_force(client, supervisor, shop
     assert "11 月超区率超标" in text
     assert "全国网点整顿" in text
     assert "别家的事" not in text
+
+
+def test_hostile_query_strings_are_no_server_error(client, supervisor, zto):
+    rule(zto, "西藏自治区")
+    client.force_login(supervisor)
+
+    nul = client.get(reverse("logistics:coverage") + "?q=%00")
+    superscript = client.get(reverse("logistics:coverage") + "?carrier=%C2%B2&page=%C2%B2")
+
+    assert nul.status_code == 400
+    assert superscript.status_code == 200
+    assert "西藏自治区" in _text(superscript)

@@ -19,6 +19,7 @@ from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Perm, authorize
 from aftersales.core.errors import InvalidInput, NotFound
 from aftersales.core.models import Carrier
+from aftersales.core.validation import text_problem
 from aftersales.logistics.models import (
     ContingencyPlan,
     Coverage,
@@ -45,6 +46,7 @@ MSG_PLAN_DUPLICATE = _("该快递公司的这类问题已有应急预案。")
 MSG_PLAN_ACTION = _("处理方式不正确。")
 MSG_PROBLEM_KIND = _("问题类型不正确。")
 MSG_TOO_LONG = _("内容过长：最多 %(max)s 个字符。")
+MSG_BAD_TEXT = _("含有无法保存的字符。")
 
 REGION_MAX = 32
 NOTE_MAX = 255
@@ -75,6 +77,9 @@ def region_checked(
     """A region as typed, checked and normalised (full names). Refuses a district without
     a city, a missing province (where one is required) and a name the parser cannot place."""
     province, city, district = ((v or "").strip() for v in (province, city, district))
+    for name, value in (("province", province), ("city", city), ("district", district)):
+        if text_problem(value):
+            raise InvalidInput(MSG_BAD_TEXT, field=name)
     if not province and (city or district):
         raise InvalidInput(MSG_PROVINCE_REQUIRED, field="province")
     if not province and province_required:
@@ -93,6 +98,8 @@ def region_checked(
 
 def _text(value: str | None, *, field: str, limit: int, required_msg: Any = None) -> str:
     value = (value or "").strip()
+    if text_problem(value):
+        raise InvalidInput(MSG_BAD_TEXT, field=field)
     if required_msg is not None and not value:
         raise InvalidInput(required_msg, field=field)
     if len(value) > limit:

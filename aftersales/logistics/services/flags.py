@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.models import User
 from aftersales.accounts.permissions import MSG_NOT_FOUND, Perm, authorize
 from aftersales.core.errors import ConcurrentChange, InvalidInput, NotFound
+from aftersales.core.validation import text_problem
 from aftersales.core.workdays import shanghai_date
 from aftersales.logistics.models import OrderRegion, PreShipFlag, Route
 from aftersales.logistics.services.address import order_region
@@ -271,6 +272,8 @@ def flag_settle(*, actor: User, flag_id: int, note: str, now: dt.datetime) -> Pr
     note = (note or "").strip()
     if not note:
         raise InvalidInput(MSG_NOTE_REQUIRED, field="note")
+    if text_problem(note):
+        raise InvalidInput(_("含有无法保存的字符。"), field="note")
     if len(note) > NOTE_MAX:
         raise InvalidInput(_("内容过长：最多 %(max)s 个字符。") % {"max": NOTE_MAX}, field="note")
     updated = PreShipFlag.objects.filter(pk=flag_id, settled_at__isnull=True).update(

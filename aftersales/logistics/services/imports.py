@@ -22,8 +22,10 @@ from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Perm, authorize
 from aftersales.core.errors import DomainError, InvalidInput
 from aftersales.core.models import Carrier
+from aftersales.core.validation import text_problem
 from aftersales.logistics.models import Coverage, CoverageRule, OutletSuspension
 from aftersales.logistics.services.coverage import (
+    MSG_BAD_TEXT,
     MSG_CARRIER_UNKNOWN,
     MSG_DATES_ORDER,
     MSG_LIMITED_NOTE,
@@ -142,6 +144,8 @@ def _carriers() -> dict[str, Carrier]:
 
 def _required(cells: dict[str, str], column: str) -> str:
     value = (cells.get(column) or "").strip()
+    if text_problem(value):
+        raise _RowError(column, MSG_BAD_TEXT)
     if not value:
         raise _RowError(column, MSG_REQUIRED)
     return value
@@ -167,6 +171,8 @@ def _region(cells: dict[str, str]) -> tuple[str, str, str]:
 
 def _text(cells: dict[str, str], column: str, limit: int) -> str:
     value = (cells.get(column) or "").strip()
+    if text_problem(value):
+        raise _RowError(column, MSG_BAD_TEXT)
     if len(value) > limit:
         raise _RowError(column, MSG_TOO_LONG % {"max": limit})
     return value

@@ -11,6 +11,7 @@ from aftersales.accounts.models import Shop, User
 from aftersales.accounts.permissions import Perm, authorize
 from aftersales.core.errors import ConcurrentChange, InvalidInput, NotFound
 from aftersales.core.models import Carrier
+from aftersales.core.validation import text_problem
 from aftersales.logistics.models import PriorityRevocation
 
 
@@ -36,6 +37,8 @@ def priority_revoke(
     if ends_at <= starts_at:
         raise InvalidInput(_("结束时间须晚于开始时间。"), field="ends_at")
     reason = (reason or "").strip()
+    if text_problem(reason) or text_problem(source or ""):
+        raise InvalidInput(_("含有无法保存的字符。"), field="reason")
     if not reason:
         raise InvalidInput(_("请填写原因。"), field="reason")
     return PriorityRevocation.objects.create(
