@@ -196,7 +196,6 @@ def _detail_context(
         "shipments": shipments,
         "sign_in_panels": panels,
         "can_record_sign_in": can_record,
-        "cases": order.cases.order_by("-created_at"),
         "can_see_contact": can_see_contact(request.user),
         "panels": panels_for("order", request, order),
     }

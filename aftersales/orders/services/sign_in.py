@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import User
 from aftersales.accounts.permissions import MSG_NOT_FOUND, Perm, authorize
-from aftersales.core.errors import DomainError, InvalidInput, NotFound
+from aftersales.core.errors import DomainError, InvalidInput, NotFound, PermissionDeniedError
 from aftersales.orders.models import (
     Shipment,
     ShipmentDirection,
@@ -48,6 +48,7 @@ MSG_SIGNED_ON_NOT_EXPECTED = _("精确到时间或未签收时不填签收日期
 MSG_BEFORE_SHIPPED = _("签收不能早于发货时间 %(shipped)s。")
 MSG_NOTE_REQUIRED = _("修改已登记的签收时请填写修改原因。")
 MSG_NOTE_TOO_LONG = _("说明不能超过 %(max)s 个字符。")
+MSG_SYSTEM_SOURCE_ONLY = _("系统只登记快递轨迹的签收。")
 MSG_NOT_TO_BUYER = _("退回卖家的包裹由仓库收货，不登记买家签收。")
 
 
@@ -163,11 +164,16 @@ def _note_checked(note: str, *, before: SignInState, after: SignInState) -> str:
     return note
 
 
-def _shipment_for(*, shipment_id: int, actor: User | None) -> Shipment:
+def _shipment_for(*, shipment_id: int, actor: User | None, source: str) -> Shipment:
     shipment = Shipment.objects.select_related("order").filter(pk=shipment_id).first()
     if shipment is None:
         raise NotFound(MSG_NOT_FOUND)
-    authorize(actor, Perm.SIGN_IN_RECORD, shop_id=shipment.order.shop_id)
+    if actor is None:
+        # The system records only what the carrier's tracking says (tracking.services).
+        if source != SignSource.TRACKING:
+            raise PermissionDeniedError(MSG_SYSTEM_SOURCE_ONLY)
+    else:
+        authorize(actor, Perm.SIGN_IN_RECORD, shop_id=shipment.order.shop_id)
     if shipment.direction == ShipmentDirection.RETURN:
         raise DomainError(MSG_NOT_TO_BUYER, code="not_to_buyer")
     return shipment
@@ -186,7 +192,7 @@ def shipment_sign_in_preview(
 ) -> SignInPreview:
     """Check what ``shipment_sign_in_record`` would do with these values, and write nothing:
     the page asks for confirmation with it. Refuses exactly as recording would."""
-    shipment = _shipment_for(shipment_id=shipment_id, actor=actor)
+    shipment = _shipment_for(shipment_id=shipment_id, actor=actor, source=source)
     after = sign_in_state(
         precision=precision, at=at, on=on, source=source, shipped_at=shipment.shipped_at, now=now
     )
@@ -214,7 +220,7 @@ def shipment_sign_in_record(
     The actor needs ``Perm.SIGN_IN_RECORD`` in the order's shop. Changing a sign-in already
     recorded needs a note. The same sign-in again writes nothing; a change writes the
     shipment and its ``ShipmentSignInChange`` row together."""
-    shipment = _shipment_for(shipment_id=shipment_id, actor=actor)
+    shipment = _shipment_for(shipment_id=shipment_id, actor=actor, source=source)
     after = sign_in_state(
         precision=precision, at=at, on=on, source=source, shipped_at=shipment.shipped_at, now=now
     )
