@@ -78,16 +78,5 @@ def parcels(shop):
 @pytest.fixture
 def system_sign_in(db):
     """The tracking records a sign-in as the system (no actor) through
-    ``orders.services.shipment_sign_in_record``. Until that service lets the system record a
-    sign-in from the tracking, the tests that need it are expected to fail (strictly: once it
-    does, they run for real)."""
-    import inspect
-
-    from aftersales.orders.services import sign_in
-
-    source = inspect.getsource(sign_in._shipment_for)
-    if "actor is None" not in source and "actor is not None" not in source:
-        pytest.xfail(
-            "orders.services.sign_in refuses a system actor (actor=None) for source "
-            "'tracking': see the report for the change"
-        )
+    ``orders.services.shipment_sign_in_record``, which takes the system for source
+    'tracking' only."""
