@@ -542,3 +542,27 @@ def test_the_migration_gives_the_stored_sign_ins_the_tracking_as_their_source():
         # The flush after a transactional test empties the role groups the migration made.
         for role in Role.values:
             Group.objects.get_or_create(name=role)
+
+
+# --- the system -----------------------------------------------------------------------------------
+
+
+def test_the_system_records_what_the_tracking_says(parcel):
+    record(parcel, None, precision="exact", at=sh(2026, 11, 12, 10, 5), source="tracking")
+
+    parcel.refresh_from_db()
+    assert (parcel.sign_precision, parcel.sign_source, parcel.sign_recorded_by) == (
+        "exact",
+        "tracking",
+        None,
+    )
+    assert ShipmentSignInChange.objects.get().actor is None
+
+
+@pytest.mark.parametrize("source", ["person", "platform"])
+def test_the_system_records_nothing_but_the_tracking(parcel, source):
+    with pytest.raises(PermissionDeniedError):
+        record(parcel, None, precision="exact", at=sh(2026, 11, 12, 10, 5), source=source)
+
+    assert stored(parcel)["sign_precision"] == "none"
+    assert not ShipmentSignInChange.objects.exists()
