@@ -325,3 +325,10 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# The courier area's tracking. Kuaidi100 signs each push with the salt given when the waybill
+# was subscribed; without one every push is refused. TRACKING_ADAPTERS names the polling
+# adapters (dotted paths); none in production unless set. The demo (run.py, dev.py) polls the
+# simulated carrier.
+KUAIDI100_SALT = os.environ.get("KUAIDI100_SALT", "")
+TRACKING_ADAPTERS: list[str] = env_list("TRACKING_ADAPTERS")

@@ -6,8 +6,13 @@ are served from the apps' folders either way (whitenoise's finders), with no col
 `make run` serves with config/settings/run.py instead, as production does."""
 
 from .base import *  # noqa: F403
-from .base import env_flag
+from .base import env_flag, env_list
 
 DEBUG = env_flag("DJANGO_DEBUG", False)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# A developer's parcels are tracked by the simulated carrier unless adapters are named.
+TRACKING_ADAPTERS = env_list("TRACKING_ADAPTERS") or [
+    "aftersales.tracking.adapters.SimulatedCarrierAdapter"
+]

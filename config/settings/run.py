@@ -21,3 +21,9 @@ def _allowed_hosts() -> list[str]:
 
 
 ALLOWED_HOSTS = _allowed_hosts()
+
+# `make run` is the demo: its parcels are tracked by the simulated carrier unless adapters are
+# named in the environment.
+TRACKING_ADAPTERS = env_list("TRACKING_ADAPTERS") or [
+    "aftersales.tracking.adapters.SimulatedCarrierAdapter"
+]
