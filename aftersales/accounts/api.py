@@ -13,14 +13,14 @@ from django.contrib.auth import authenticate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from aftersales.accounts import selectors, services
 from aftersales.accounts.lockout import LOCKED_CODE, locked_message, retry_after
 from aftersales.accounts.models import ApiToken
 from aftersales.core.errors import DomainError, Unauthorized
-from aftersales.core.schemas import ERRORS, ErrorOut
+from aftersales.core.schemas import ERRORS, ErrorOut, Paginated
 
 router = Router(tags=["auth"])
 
@@ -126,7 +126,7 @@ def me(request):
 
 
 @router.get("/tokens", response={200: list[TokenInfoOut], 401: ErrorOut, 422: ErrorOut})
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@paginate(Paginated, max_limit=MAX_PAGE)
 def list_tokens(request):
     """The caller's API tokens, newest first (an administrator's list also has every token of
     the staff of their shops); revoked and expired ones too, marked ``active: false``."""
