@@ -40,6 +40,7 @@ class Perm(StrEnum):
     PENALTY_REVERSE = "penalty.reverse"
     REPORT_VIEW = "report.view"
     FOLLOWUP_WORK = "followup.work"
+    WATCH_RULE_MANAGE = "watch_rule.manage"
 
 
 _STAFF = frozenset(
@@ -91,6 +92,9 @@ PERMISSIONS: dict[Perm, frozenset[str]] = {
     Perm.REPORT_VIEW: frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR, Role.AGENT}),
     # The watch's follow-ups: agents contact the buyer, supervisors too.
     Perm.FOLLOWUP_WORK: frozenset({Role.AGENT, Role.SUPERVISOR}),
+    # The rules that decide which follow-ups the watch raises by itself: the agents' workload,
+    # set by their supervisor (every-shop rules: administrator only, as approvals).
+    Perm.WATCH_RULE_MANAGE: frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR}),
 }
 
 PERM_LABELS: dict[Perm, object] = {
@@ -112,6 +116,7 @@ PERM_LABELS: dict[Perm, object] = {
     Perm.PENALTY_REVERSE: _("撤销快递考核处罚"),
     Perm.REPORT_VIEW: _("查看报表"),
     Perm.FOLLOWUP_WORK: _("处理订单跟踪任务"),
+    Perm.WATCH_RULE_MANAGE: _("设置订单跟踪规则"),
 }
 
 MSG_PERMISSION = _("您的角色不能%(what)s。")

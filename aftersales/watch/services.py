@@ -39,11 +39,9 @@ from aftersales.watch.models import (
     WatchRule,
 )
 
-# Managing the watch's rules. There is no permission of its own yet (see the report of the
-# watch app): the rules that decide what the system raises by itself for a shop are set by
-# the same people who set the approval rules — the supervisor for a shop, the administrator
-# for every shop. FOLLOWUP_WORK would let the agents who work the queue set their own load.
-RULE_PERM = Perm.APPROVAL_RULE_MANAGE
+# Managing the watch's rules: the supervisor for a shop, the administrator for every shop.
+# FOLLOWUP_WORK would let the agents who work the queue set their own load.
+RULE_PERM = Perm.WATCH_RULE_MANAGE
 
 MSG_CLOSED = _("该跟踪任务已结束。")
 MSG_TAKEN = _("该跟踪任务已由 %(name)s 跟进。")
