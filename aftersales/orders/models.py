@@ -97,7 +97,17 @@ class Order(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["shop", "order_no"], name="order_unique_no_per_shop"),
         ]
-        indexes = [models.Index(fields=["order_no"], name="order_no_idx")]
+        indexes = [
+            models.Index(fields=["order_no"], name="order_no_idx"),
+            # The 15-day watch: orders by their transaction success, and the few shipped orders
+            # still awaiting the buyer's confirmation.
+            models.Index(fields=["success_at"], name="order_success_at_idx"),
+            models.Index(
+                fields=["id"],
+                condition=Q(status="wait_buyer_confirm", success_at__isnull=True),
+                name="order_awaiting_confirm_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.order_no
@@ -207,7 +217,11 @@ class Shipment(models.Model):
     class Meta:
         verbose_name = _("物流单")
         verbose_name_plural = _("物流单")
-        indexes = [models.Index(fields=["waybill_no"], name="shipment_waybill_idx")]
+        indexes = [
+            models.Index(fields=["waybill_no"], name="shipment_waybill_idx"),
+            # The carriers' monthly scorecards count parcels by when they were shipped.
+            models.Index(fields=["shipped_at"], name="shipment_shipped_at_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="shipment_sign_matches_precision",
