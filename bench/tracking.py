@@ -301,7 +301,7 @@ def bench_tracking_apply(events: int = 100_000) -> dict:
 
     # Time spent recording sign-ins through the orders service, measured apart.
     spent = {"sign_in_s": 0.0, "calls": 0}
-    real_sign_in = services._sign_in
+    real_sign_in = services._sign_ins
 
     def timed_sign_in(*args, **kwargs):
         t0 = time.perf_counter()
@@ -320,7 +320,7 @@ def bench_tracking_apply(events: int = 100_000) -> dict:
         finally:
             spent["hooks_s"] = spent.get("hooks_s", 0.0) + time.perf_counter() - t0
 
-    services._sign_in = timed_sign_in
+    services._sign_ins = timed_sign_in
     services.hooks.notify_problems = timed_notify
     try:
         note(f"  built {len(evs):,} events over {len(ids):,} parcels in {build_seconds:.0f} s")
@@ -340,7 +340,7 @@ def bench_tracking_apply(events: int = 100_000) -> dict:
         apply_again = time.perf_counter() - t
         note(f"  apply_events, the same events again: {apply_again:.1f} s")
     finally:
-        services._sign_in = real_sign_in
+        services._sign_ins = real_sign_in
         services.hooks.notify_problems = real_notify
     if again.events_new or again.shipments_moved or _state(ids) != state:
         raise SystemExit("applying the same events again changed something")

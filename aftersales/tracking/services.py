@@ -28,9 +28,8 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.core.errors import DomainError
 from aftersales.orders.models import Shipment, ShipmentDirection, SignPrecision, SignSource
-from aftersales.orders.services import shipment_sign_in_record
+from aftersales.orders.services import tracking_sign_ins_record
 from aftersales.tracking import hooks
 from aftersales.tracking.models import (
     PROBLEM_STATUSES,
@@ -147,9 +146,15 @@ def _apply_batch(batch: dict[int, list[NormalisedEvent]], now: dt.datetime) -> A
 
     moved = [m for m in moves if m.moved]
     result.shipments_moved = len(moved)
-    for move in moved:
-        if move.status == TrackingStatus.SIGNED:
-            _sign_in(move.shipment_id, move.status_at, now, result)
+    _sign_ins(
+        {
+            m.shipment_id: m.status_at
+            for m in moved
+            if m.status == TrackingStatus.SIGNED and m.status_at is not None
+        },
+        now,
+        result,
+    )
     result.problems = [
         hooks.ProblemSeen(
             shipment_id=m.shipment_id,
@@ -298,55 +303,28 @@ def _update_tracking(moves: list[_Move], event_ids: dict, now: dt.datetime) -> N
             )
 
 
-def _sign_in(shipment_id: int, at: dt.datetime | None, now: dt.datetime, result: ApplyResult):
-    """Record the carrier's sign-in through the orders service, as the system. A person's
-    record wins: it is left as it is (the tracking row keeps the carrier's time, and the
-    tracking line shows both)."""
-    if at is None:
-        return
-    shipment = (
-        Shipment.objects.select_for_update()
-        .only("id", "direction", "sign_precision", "signed_at", "sign_source")
-        .get(pk=shipment_id)
-    )
-    if shipment.direction == ShipmentDirection.RETURN:
-        return  # a parcel back to the seller is received by the warehouse, not signed for
-    if shipment.sign_source == SignSource.PERSON:
-        result.sign_in_kept.append(shipment_id)
+def _sign_ins(sign_ins: dict[int, dt.datetime], now: dt.datetime, result: ApplyResult) -> None:
+    """Record the carriers' sign-ins through the orders service, as the system, the batch at
+    once. A person's record wins: it is left as it is (the tracking row keeps the carrier's
+    time, and the tracking line shows both)."""
+    done = tracking_sign_ins_record(sign_ins=sign_ins, now=now, note=str(NOTE_SIGN_IN))
+    result.signed += done.signed
+    result.sign_in_kept += done.kept
+    for shipment_id in done.kept:
         logger.info(
             "tracking: shipment %s signed at %s by the carrier; a person's sign-in stays",
             shipment_id,
-            at.isoformat(),
+            sign_ins[shipment_id].isoformat(),
         )
-        return
-    if (
-        shipment.sign_precision == SignPrecision.EXACT
-        and shipment.signed_at == at
-        and shipment.sign_source == SignSource.TRACKING
-    ):
-        return
-    try:
-        with transaction.atomic():
-            shipment_sign_in_record(
-                shipment_id=shipment_id,
-                actor=None,
-                now=now,
-                precision=SignPrecision.EXACT,
-                at=at,
-                source=SignSource.TRACKING,
-                note=str(NOTE_SIGN_IN),
-            )
-    except DomainError as exc:
+    for shipment_id, exc in done.refused:
         result.sign_in_refused.append(shipment_id)
         logger.warning(
             "tracking: the sign-in of shipment %s at %s was refused: %s (%s)",
             shipment_id,
-            at.isoformat(),
+            sign_ins[shipment_id].isoformat(),
             exc.message,
             exc.code,
         )
-        return
-    result.signed.append(shipment_id)
 
 
 def sign_in_conflict(*, shipment: Shipment, tracking: ShipmentTracking | None) -> bool:

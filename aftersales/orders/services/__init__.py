@@ -37,7 +37,11 @@ from aftersales.orders.services.order_import import (
     order_upsert_many,
 )
 from aftersales.orders.services.order_writes import UPDATABLE_FIELDS
-from aftersales.orders.services.sign_in import shipment_sign_in_record
+from aftersales.orders.services.sign_in import (
+    TrackingSignIns,
+    shipment_sign_in_record,
+    tracking_sign_ins_record,
+)
 
 __all__ = [
     "LABEL_ITEMS_FILE",
@@ -60,4 +64,6 @@ __all__ = [
     "order_import_files",
     "order_upsert_many",
     "shipment_sign_in_record",
+    "tracking_sign_ins_record",
+    "TrackingSignIns",
 ]

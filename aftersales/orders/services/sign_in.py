@@ -258,3 +258,99 @@ def shipment_sign_in_record(
             note=note,
         )
     return locked
+
+
+@dataclass
+class TrackingSignIns:
+    """What ``tracking_sign_ins_record`` did with each parcel it was given."""
+
+    signed: list[int]
+    # A person recorded the sign-in: their record stays (the tracking keeps the carrier's time).
+    kept: list[int]
+    # Refused by the rules of a sign-in (before the parcel shipped, in the future, …).
+    refused: list[tuple[int, DomainError]]
+
+
+def tracking_sign_ins_record(
+    *, sign_ins: dict[int, dt.datetime], now: dt.datetime, note: str = ""
+) -> TrackingSignIns:
+    """Record, as the system, the sign-ins the carriers' tracking reported: ``sign_ins`` maps
+    a shipment to its exact sign-in time. The rules are ``shipment_sign_in_record``'s for
+    source tracking — the same checks, a log row for every change, nothing for the same
+    sign-in again — applied to the whole batch at once: the shipments are locked and read in
+    one query, the changed ones written by one UPDATE and their log rows by one INSERT. A
+    sign-in a person recorded is never overwritten; a parcel back to the seller has none."""
+    out = TrackingSignIns(signed=[], kept=[], refused=[])
+    if not sign_ins:
+        return out
+    changed: list[Shipment] = []
+    changes: list[ShipmentSignInChange] = []
+    with transaction.atomic():
+        shipments = (
+            Shipment.objects.select_for_update()
+            .filter(pk__in=sign_ins)
+            .only(
+                "id",
+                "direction",
+                "shipped_at",
+                "sign_precision",
+                "signed_at",
+                "signed_on",
+                "sign_source",
+            )
+            .order_by("pk")
+        )
+        for shipment in shipments:
+            if shipment.direction == ShipmentDirection.RETURN:
+                continue
+            if shipment.sign_source == SignSource.PERSON:
+                out.kept.append(shipment.pk)
+                continue
+            try:
+                after = sign_in_state(
+                    precision=SignPrecision.EXACT,
+                    at=sign_ins[shipment.pk],
+                    on=None,
+                    source=SignSource.TRACKING,
+                    shipped_at=shipment.shipped_at,
+                    now=now,
+                )
+            except DomainError as exc:
+                out.refused.append((shipment.pk, exc))
+                continue
+            before = SignInState.of(shipment)
+            if before == after:
+                continue
+            shipment.sign_precision = after.precision
+            shipment.signed_at = after.at
+            shipment.signed_on = after.on
+            shipment.sign_source = after.source
+            shipment.sign_recorded_by = None
+            shipment.sign_recorded_at = now
+            changed.append(shipment)
+            changes.append(
+                ShipmentSignInChange(
+                    shipment=shipment,
+                    before=before.as_json(),
+                    after=after.as_json(),
+                    actor=None,
+                    at=now,
+                    note=note,
+                )
+            )
+            out.signed.append(shipment.pk)
+        if changed:
+            Shipment.objects.bulk_update(
+                changed,
+                [
+                    "sign_precision",
+                    "signed_at",
+                    "signed_on",
+                    "sign_source",
+                    "sign_recorded_by",
+                    "sign_recorded_at",
+                ],
+                batch_size=1000,
+            )
+            ShipmentSignInChange.objects.bulk_create(changes, batch_size=1000)
+    return out
