@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.hashers import get_hasher, identify_hasher, make_password
 from django.apps import apps
+from django.contrib.auth.hashers import get_hasher, identify_hasher, make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Count, ProtectedError, Q
@@ -47,17 +47,17 @@ from aftersales.demo.orders import (
 )
 from aftersales.demo.stories import Step, Story, all_stories
 from aftersales.logistics import demo as logistics_demo
-from aftersales.parcels import demo as parcels_demo
-from aftersales.scorecards import demo as scorecards_demo
-from aftersales.tracking import demo as tracking_demo
-from aftersales.watch import demo as watch_demo
 from aftersales.orders.models import Order, OrderLine, Product, Shipment
+from aftersales.parcels import demo as parcels_demo
 from aftersales.returns.models import Refund, RefundStatus
 from aftersales.returns.services import (
     case_act,
     refund_settle,
     return_case_open,
 )
+from aftersales.scorecards import demo as scorecards_demo
+from aftersales.tracking import demo as tracking_demo
+from aftersales.watch import demo as watch_demo
 
 SEED = 2026
 ORDERS_PER_DEMO = 300  # over the two demo shops, the stories' orders included
@@ -142,31 +142,29 @@ def demo_reset() -> dict[str, int]:
     shops = Shop.objects.filter(name__in=ALL_SHOPS)
     users = User.objects.filter(username__in=[m.username for m in STAFF])
     deleted: Counter[str] = Counter()
-    try:
-        # The courier area's rows point at the shops, their orders, shipments and cases and
-        # the demo staff, and protect them; they go first, the higher areas before the lower.
-        deleted.update(_areas_reset(shops, users))
-        # Refunds and cases protect their orders and lines; take them first.
-        for qs in (
-            Refund.objects.filter(shop__in=shops),
-            Case.objects.filter(shop__in=shops),
-            Order.objects.filter(shop__in=shops),
-            users,
-            shops,
-            Department.objects.filter(name__in=catalog.DEPARTMENTS, user__isnull=True),
-        ):
-            if qs.model is User:
-                # The reveal log is append-only; the demo's own rows go with the demo staff.
-                with reveal_log_purge():
-                    _total, per_model = ContactReveal.objects.filter(user__in=users).delete()
-                    deleted.update(per_model)
-            _total, per_model = qs.delete()
-            deleted.update(per_model)
-    except ProtectedError as exc:
-        names = sorted({obj._meta.label for obj in exc.protected_objects})
-        raise DemoError(
-            f"演示数据仍被其他数据引用（{', '.join(names)}），未删除任何内容。"
-        ) from exc
+    # The reveal log is append-only: its demo rows go with the demo, inside the purge permit.
+    with reveal_log_purge():
+        try:
+            # The courier area's rows point at the shops, their orders, shipments and cases and
+            # the demo staff, and protect them; they go first, the higher areas before the lower.
+            deleted.update(_areas_reset(shops, users))
+            # Refunds and cases protect their orders and lines; take them first.
+            for qs in (
+                Refund.objects.filter(shop__in=shops),
+                Case.objects.filter(shop__in=shops),
+                ContactReveal.objects.filter(Q(user__in=users) | Q(order__shop__in=shops)),
+                Order.objects.filter(shop__in=shops),
+                users,
+                shops,
+                Department.objects.filter(name__in=catalog.DEPARTMENTS, user__isnull=True),
+            ):
+                _total, per_model = qs.delete()
+                deleted.update(per_model)
+        except ProtectedError as exc:
+            names = sorted({obj._meta.label for obj in exc.protected_objects})
+            raise DemoError(
+                f"演示数据仍被其他数据引用（{', '.join(names)}），未删除任何内容。"
+            ) from exc
     return dict(deleted)
 
 

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from aftersales.cases.registry import registry
 from aftersales.demo.data import (
     DemoError,
     DemoSummary,
@@ -13,7 +14,6 @@ from aftersales.demo.data import (
     demo_summary,
     staff_table,
 )
-from aftersales.cases.registry import registry
 
 
 class Command(BaseCommand):
