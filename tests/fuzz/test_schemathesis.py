@@ -54,9 +54,11 @@ FUZZ_SETTINGS = settings(
 
 
 @pytest.fixture
-def fuzz_world(db, shop, other_shop):
+def fuzz_world(transactional_db, shop, other_shop):
     """A shop with orders, some with cases open, and its agent and supervisor with API tokens;
-    another shop with an order of its own (never to be seen)."""
+    another shop with an order of its own (never to be seen). Each request commits as it would
+    under gunicorn (no test transaction around them all: on PostgreSQL one refused write
+    would otherwise abort every request after it)."""
     agent = UserFactory(username="fuzz_agent", roles=["agent"], shops=[shop])
     supervisor = UserFactory(username="fuzz_supervisor", roles=["supervisor"], shops=[shop])
     tokens = {
