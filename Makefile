@@ -14,7 +14,7 @@ PORT ?= 8000
 RUN_SETTINGS := config.settings.run
 CONN_CHECK_ARGS ?=
 
-.PHONY: run test install assets vendor-maps browser demo demo-refresh bench load lint messages clean conn-check
+.PHONY: run test install assets vendor-maps browser demo demo-refresh bench fuzz load lint messages clean conn-check
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -87,6 +87,12 @@ bench: install
 # A Double 11 day: locust's busy-day mix against gunicorn + huey on PostgreSQL (a database of
 # its own, aftersales_load), beside pgbench on the same database. `make load LOAD_ARGS="--users
 # 80 --duration 300"`; see loadtest/__main__.py.
+# Schemathesis over the whole OpenAPI as the demo agent and supervisor (all checks, all phases,
+# stateful) against gunicorn on PostgreSQL (aftersales_fuzz); `make test` runs a reduced form.
+FUZZ_ARGS ?=
+fuzz: install
+	$(PY) -m tests.fuzz.full $(FUZZ_ARGS)
+
 LOAD_ARGS ?=
 load: install
 	$(PY) -m loadtest $(LOAD_ARGS)
