@@ -10,10 +10,11 @@ import datetime as dt
 from django.utils import timezone
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
-from aftersales.core.schemas import CONFLICT_ERRORS, ERRORS, ErrorOut, ValidationErrorOut
+from aftersales.core.schemas import CONFLICT_ERRORS, ERRORS, ErrorOut, Paginated, ValidationErrorOut
+from aftersales.core.validation import Id, Text
 from aftersales.logistics.models import (
     Coverage,
     PlanAction,
@@ -58,10 +59,10 @@ class ReasonOut(Schema):
 
 
 class RouteDecisionOut(Schema):
-    order_id: int
+    order_id: Id
     region: RegionOut
     address_known: bool
-    route_id: int | None
+    route_id: Id | None
     carrier: CarrierRef | None
     covered: bool
     limited: bool
@@ -74,7 +75,7 @@ def _carrier(c) -> dict | None:
     return {"id": c.pk, "code": c.code, "name": c.name} if c is not None else None
 
 
-def decision_out(order_id: int, d: RouteDecision) -> dict:
+def decision_out(order_id: Id, d: RouteDecision) -> dict:
     return {
         "order_id": order_id,
         "region": dict(zip(("province", "city", "district"), d.region, strict=True)),
@@ -104,7 +105,7 @@ class CoverageOut(Schema):
 
 
 class CoverageIn(Schema):
-    carrier_id: int
+    carrier_id: Id
     province: str = Field(max_length=32)
     city: str = Field(default="", max_length=32)
     district: str = Field(default="", max_length=32)
@@ -113,7 +114,7 @@ class CoverageIn(Schema):
 
 
 class CoveragePatch(Schema):
-    carrier_id: int | None = None
+    carrier_id: Id | None = None
     province: str | None = Field(default=None, max_length=32)
     city: str | None = Field(default=None, max_length=32)
     district: str | None = Field(default=None, max_length=32)
@@ -135,7 +136,7 @@ class SuspensionOut(Schema):
 
 
 class SuspensionIn(Schema):
-    carrier_id: int
+    carrier_id: Id
     outlet: str = Field(max_length=64)
     province: str = Field(max_length=32)
     city: str = Field(default="", max_length=32)
@@ -146,7 +147,7 @@ class SuspensionIn(Schema):
 
 
 class SuspensionPatch(Schema):
-    carrier_id: int | None = None
+    carrier_id: Id | None = None
     outlet: str | None = Field(default=None, max_length=64)
     province: str | None = Field(default=None, max_length=32)
     city: str | None = Field(default=None, max_length=32)
@@ -166,7 +167,7 @@ class PlanOut(Schema):
 
 
 class PlanIn(Schema):
-    carrier_id: int
+    carrier_id: Id
     problem_kind: ProblemKind
     action: PlanAction
     note: str = Field(default="", max_length=2000)
@@ -179,7 +180,7 @@ class PlanPatch(Schema):
 
 class RouteOut(Schema):
     id: int
-    shop_id: int
+    shop_id: Id
     province: str
     city: str
     district: str
@@ -192,7 +193,7 @@ class RouteOut(Schema):
 
 
 class RouteIn(Schema):
-    shop_id: int
+    shop_id: Id
     province: str = Field(default="", max_length=32, description="留空：店铺的默认路由")
     city: str = Field(default="", max_length=32)
     district: str = Field(default="", max_length=32)
@@ -208,15 +209,15 @@ class RoutePatch(Schema):
 
 class FlagOut(Schema):
     id: int
-    order_id: int
+    order_id: Id
     order_no: str
-    shop_id: int
+    shop_id: Id
     reason: str
     carrier: CarrierRef | None
     primary: CarrierRef | None
     raised_at: dt.datetime
     settled_at: dt.datetime | None
-    settled_by_id: int | None
+    settled_by_id: Id | None
     settle_note: str
 
     @staticmethod
@@ -269,7 +270,7 @@ def _refused(exc: import_svc.ImportRefused) -> Status:
 
 
 @router.get("/orders/{order_id}/route", response={200: RouteDecisionOut, **READ_ERRORS})
-def order_route(request, order_id: int):
+def order_route(request, order_id: Id):
     """Which carrier to ship this order with now, and why: every carrier of the shop's most
     specific route considered in order (not covered, limited, suspended, priority revoked,
     chosen)."""
@@ -282,8 +283,8 @@ def order_route(request, order_id: int):
 
 
 @router.get("/coverage", response={200: list[CoverageOut], **READ_ERRORS})
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
-def list_coverage(request, carrier_id: int | None = None, province: str = ""):
+@paginate(Paginated, max_limit=MAX_PAGE)
+def list_coverage(request, carrier_id: Id | None = None, province: Text = ""):
     """Every carrier's coverage rules (carrier-wide reference data)."""
     qs = svc.coverage_rules(request.user)
     if carrier_id is not None:
@@ -300,14 +301,14 @@ def create_coverage(request, payload: CoverageIn):
 
 
 @router.patch("/coverage/{coverage_id}", response={200: CoverageOut, **ERRORS})
-def update_coverage(request, coverage_id: int, payload: CoveragePatch):
+def update_coverage(request, coverage_id: Id, payload: CoveragePatch):
     return svc.coverage_rule_update(
         actor=request.user, rule_id=coverage_id, now=timezone.now(), **_changes(payload)
     )
 
 
 @router.delete("/coverage/{coverage_id}", response={204: None, **DELETE_ERRORS})
-def delete_coverage(request, coverage_id: int):
+def delete_coverage(request, coverage_id: Id):
     svc.coverage_rule_delete(actor=request.user, rule_id=coverage_id)
     return Status(204, None)
 
@@ -328,8 +329,8 @@ def import_coverage(request, file: File[UploadedFile]):
 
 
 @router.get("/suspensions", response={200: list[SuspensionOut], **READ_ERRORS})
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
-def list_suspensions(request, carrier_id: int | None = None, active_on: dt.date | None = None):
+@paginate(Paginated, max_limit=MAX_PAGE)
+def list_suspensions(request, carrier_id: Id | None = None, active_on: dt.date | None = None):
     """Outlet suspensions; ``active_on`` keeps those in force on that day."""
     qs = svc.suspensions(request.user)
     if carrier_id is not None:
@@ -346,14 +347,14 @@ def create_suspension(request, payload: SuspensionIn):
 
 
 @router.patch("/suspensions/{suspension_id}", response={200: SuspensionOut, **ERRORS})
-def update_suspension(request, suspension_id: int, payload: SuspensionPatch):
+def update_suspension(request, suspension_id: Id, payload: SuspensionPatch):
     return svc.suspension_update(
         actor=request.user, suspension_id=suspension_id, now=timezone.now(), **_changes(payload)
     )
 
 
 @router.delete("/suspensions/{suspension_id}", response={204: None, **DELETE_ERRORS})
-def delete_suspension(request, suspension_id: int):
+def delete_suspension(request, suspension_id: Id):
     svc.suspension_delete(actor=request.user, suspension_id=suspension_id)
     return Status(204, None)
 
@@ -373,7 +374,7 @@ def import_suspensions(request, file: File[UploadedFile]):
 
 
 @router.get("/plans", response={200: list[PlanOut], **READ_ERRORS})
-def list_plans(request, carrier_id: int | None = None):
+def list_plans(request, carrier_id: Id | None = None):
     """Each carrier's contingency plan per kind of problem."""
     qs = svc.plans(request.user)
     if carrier_id is not None:
@@ -388,14 +389,14 @@ def create_plan(request, payload: PlanIn):
 
 
 @router.patch("/plans/{plan_id}", response={200: PlanOut, **ERRORS})
-def update_plan(request, plan_id: int, payload: PlanPatch):
+def update_plan(request, plan_id: Id, payload: PlanPatch):
     return svc.plan_update(
         actor=request.user, plan_id=plan_id, now=timezone.now(), **_changes(payload)
     )
 
 
 @router.delete("/plans/{plan_id}", response={204: None, **DELETE_ERRORS})
-def delete_plan(request, plan_id: int):
+def delete_plan(request, plan_id: Id):
     svc.plan_delete(actor=request.user, plan_id=plan_id)
     return Status(204, None)
 
@@ -404,7 +405,7 @@ def delete_plan(request, plan_id: int):
 
 
 @router.get("/routes", response={200: list[RouteOut], **READ_ERRORS})
-def list_routes(request, shop_id: int | None = None):
+def list_routes(request, shop_id: Id | None = None):
     """The routes of the caller's shops, each with its carriers in order."""
     qs = route_svc.routes_for(request.user)
     if shop_id is not None:
@@ -419,7 +420,7 @@ def create_route(request, payload: RouteIn):
 
 
 @router.patch("/routes/{route_id}", response={200: RouteOut, **ERRORS})
-def update_route(request, route_id: int, payload: RoutePatch):
+def update_route(request, route_id: Id, payload: RoutePatch):
     """Change the region (what is given) and/or the carriers (the whole list, in order)."""
     return route_svc.route_update(
         actor=request.user, route_id=route_id, now=timezone.now(), **_changes(payload)
@@ -427,7 +428,7 @@ def update_route(request, route_id: int, payload: RoutePatch):
 
 
 @router.delete("/routes/{route_id}", response={204: None, **DELETE_ERRORS})
-def delete_route(request, route_id: int):
+def delete_route(request, route_id: Id):
     route_svc.route_delete(actor=request.user, route_id=route_id)
     return Status(204, None)
 
@@ -436,8 +437,8 @@ def delete_route(request, route_id: int):
 
 
 @router.get("/preship-flags", response={200: list[FlagOut], **READ_ERRORS})
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
-def list_flags(request, shop_id: int | None = None):
+@paginate(Paginated, max_limit=MAX_PAGE)
+def list_flags(request, shop_id: Id | None = None):
     """Open pre-ship flags of the caller's shops, newest first (the periodic sweep raises
     them)."""
     qs = flag_svc.open_flags(request.user)
@@ -447,7 +448,7 @@ def list_flags(request, shop_id: int | None = None):
 
 
 @router.post("/preship-flags/{flag_id}/settle", response={200: FlagOut, **CONFLICT_ERRORS})
-def settle_flag(request, flag_id: int, payload: SettleIn):
+def settle_flag(request, flag_id: Id, payload: SettleIn):
     """Record what was agreed with the buyer; the flag leaves the list. Settling twice is
     409 ``already_settled``."""
     return flag_svc.flag_settle(

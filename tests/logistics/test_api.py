@@ -329,3 +329,25 @@ def test_a_nul_in_a_region_is_a_422_naming_the_field(supervisor, zto):
     assert response.status_code == 422
     assert error_of(response)["field"] == "province"
     assert not CoverageRule.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("offset=99999999999999999999", "offset"),
+        ("shop_id=99999999999999999999", "shop_id"),
+        ("limit=0", "limit"),
+    ],
+)
+def test_the_flag_list_refuses_numbers_the_database_cannot_hold(agent, query, field):
+    response = bearer_client(agent).get(f"{L}/preship-flags?{query}")
+
+    assert response.status_code == 422, response.content
+    assert error_of(response)["field"] == field
+
+
+def test_a_route_of_an_id_beyond_any_integer_is_refused_not_a_server_error(agent):
+    response = bearer_client(agent).get(f"{L}/orders/99999999999999999999/route")
+
+    assert response.status_code == 422
+    assert error_of(response)["field"] == "order_id"
