@@ -231,6 +231,8 @@ def test_import_the_sample_exports(importer, shop):
 
     assert response.status_code == 200
     assert response.json() == {
+        "complete": True,
+        "interrupted": None,
         "orders_created": 60,
         "orders_updated": 0,
         "orders_unchanged": 0,
@@ -329,6 +331,8 @@ def test_upsert_creates_then_updates(importer, shop):
 
     assert created.status_code == 200
     assert created.json() == {
+        "complete": True,
+        "interrupted": None,
         "orders_created": 1,
         "orders_updated": 0,
         "orders_unchanged": 0,
@@ -408,6 +412,8 @@ def test_import_the_sample_exports_saved_as_xlsx(importer, shop):
 
     assert response.status_code == 200
     assert response.json() == {
+        "complete": True,
+        "interrupted": None,
         "orders_created": 60,
         "orders_updated": 0,
         "orders_unchanged": 0,
