@@ -127,7 +127,10 @@ def configured_salt() -> str:
 
 def sign_ok(param: str, sign: str, salt: str) -> bool:
     expected = hashlib.md5((param + salt).encode("utf-8"), usedforsecurity=False).hexdigest()
-    return hmac.compare_digest(expected, (sign or "").strip().lower())
+    # Compared as bytes: a signature of any characters (not only hex) is just wrong, never an
+    # error (compare_digest refuses non-ASCII str).
+    given = (sign or "").strip().lower().encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(expected.encode("ascii"), given)
 
 
 # --- reading ---------------------------------------------------------------------------------

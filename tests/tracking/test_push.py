@@ -138,6 +138,18 @@ def test_the_signature_is_compared_whatever_its_case(client, parcels, frozen):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("sign", ["元；0 表示不扣款。", "\x00", "Ａ" * 32])
+def test_a_signature_of_any_characters_is_refused_not_a_server_error(client, parcels, frozen, sign):
+    form = dict(sample("in transit")["form"])
+    form["sign"] = sign
+
+    response = push(client, form)
+
+    assert response.status_code in (403, 422), response.content
+    assert TrackingEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
 def test_a_signature_with_another_salt_is_refused(client, parcels, frozen):
     response = push(client, _signed(_param(), salt="someone-elses"))
 
